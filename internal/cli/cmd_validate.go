@@ -1,0 +1,147 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/spf13/cobra"
+
+	"github.com/morbulk/morbulk/internal/pipeline"
+	"github.com/morbulk/morbulk/internal/report"
+	"github.com/morbulk/morbulk/internal/schema"
+	"github.com/morbulk/morbulk/internal/source"
+)
+
+// inputFlags are the flags that say how to read input files.
+type inputFlags struct {
+	encoding  string
+	delimiter string
+}
+
+func (f *inputFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.encoding, "encoding", "", "encoding of input files without a BOM: utf-8 (default), windows-1252 or iso-8859-1")
+	cmd.Flags().StringVar(&f.delimiter, "delimiter", "", `CSV delimiter: ",", ";" or "tab" (default: detected from the header)`)
+}
+
+func (f *inputFlags) options(s *schema.Schema) (source.Options, error) {
+	opts := source.Options{IsColumn: s.IsColumn}
+	switch strings.ToLower(f.encoding) {
+	case "", "utf-8", "utf8":
+	case "windows-1252", "cp1252", "iso-8859-1", "latin1", "latin-1":
+		opts.Encoding = strings.ToLower(f.encoding)
+		switch opts.Encoding {
+		case "cp1252":
+			opts.Encoding = "windows-1252"
+		case "latin1", "latin-1":
+			opts.Encoding = "iso-8859-1"
+		}
+	default:
+		return opts, usagef("--encoding %q: use utf-8, windows-1252 or iso-8859-1", f.encoding)
+	}
+	if opts.Encoding == "" && f.encoding != "" {
+		opts.Encoding = "utf-8"
+	}
+	switch d := f.delimiter; strings.ToLower(d) {
+	case "":
+	case "tab", `\t`:
+		opts.Delimiter = '\t'
+	default:
+		r, n := utf8.DecodeRuneInString(d)
+		if n != len(d) || !strings.ContainsRune(",;\t|", r) {
+			return opts, usagef(`--delimiter %q: use ",", ";", "|" or "tab"`, d)
+		}
+		opts.Delimiter = r
+	}
+	return opts, nil
+}
+
+type validateOpts struct {
+	input   inputFlags
+	reports []string
+}
+
+func (a *app) validateCmd() *cobra.Command {
+	var o validateOpts
+	cmd := &cobra.Command{
+		Use:   "validate [flags] FILE...",
+		Short: "Check change files against the parameter schema, with no network at all",
+		Long: `Validate reads CSV and YAML change files and checks every row against the
+parameter schema of user_update_api, reporting every error of every row with
+its row, column and the fix. Nothing is sent anywhere.
+
+The report's format follows its extension: .jsonl (one object per input row)
+or .csv (the result columns first, then the input's own columns; fix it in a
+spreadsheet and feed it back). Without --report, both go under reports/.
+
+` + exitStatusHelp,
+		Example: `  morbulk validate samples/tariff-sweep.csv
+  morbulk validate --report out.jsonl --report out.csv samples/*.csv samples/*.yaml
+  morbulk validate --encoding windows-1252 old-export.csv
+  morbulk validate --delimiter ';' excel-de.csv`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s := schema.New()
+			opts, err := o.input.options(s)
+			if err != nil {
+				return err
+			}
+			return a.runValidate(a.run(cmd), s, opts, o.reports, args)
+		},
+	}
+	o.input.register(cmd)
+	cmd.Flags().StringArrayVar(&o.reports, "report", nil, "report path, .jsonl or .csv (repeat for both; default: reports/validate-TIME.{jsonl,csv})")
+	return cmd
+}
+
+// runValidate checks files and writes the reports; it returns ErrRowsFailed
+// when any row or file is not valid.
+func (a *app) runValidate(ctx context.Context, s *schema.Schema, opts source.Options, reports, files []string) error {
+	start := a.env.Now()
+	if len(reports) == 0 {
+		base := filepath.Join("reports", "validate-"+start.Format("20060102-150405"))
+		reports = []string{base + ".jsonl", base + ".csv"}
+	}
+	var cols []string
+	for _, r := range reports {
+		if strings.EqualFold(filepath.Ext(r), ".csv") {
+			cols = pipeline.Columns(files, opts)
+			break
+		}
+	}
+	var out report.Multi
+	for _, path := range reports {
+		w, err := report.Create(path, report.Options{Columns: cols, FlushEvery: 4096})
+		if err != nil {
+			out.Close()
+			return usageError{err}
+		}
+		out = append(out, w)
+	}
+	sum := report.NewSummary(start)
+	in := &pipeline.Intake{
+		Schema: s, Validator: s.NewValidator(a.env.Now), Options: opts,
+		OnFile: func(name string, info source.Info) {
+			a.log.Info().Str("file", name).Msg(pipeline.Describe(info))
+		},
+	}
+	err := in.Run(ctx, files, func(c pipeline.Checked) error {
+		sum.Add(c.Rec)
+		return out.Write(c.Rec)
+	})
+	if cerr := out.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("write report: %w", cerr)
+	}
+	if err != nil {
+		return err
+	}
+	sum.Ended = a.env.Now()
+	sum.Print(a.env.Stderr, "validated")
+	fmt.Fprintf(a.env.Stderr, "report: %s\n", strings.Join(reports, ", "))
+	if sum.Counts[report.StatusInvalid]+sum.Counts[report.StatusFileError] > 0 {
+		return ErrRowsFailed
+	}
+	return nil
+}

@@ -1,0 +1,8 @@
+package cli
+
+import "github.com/spf13/cobra"
+
+// extraCommands lists the commands beyond validate and schema.
+func (a *app) extraCommands() []func() *cobra.Command {
+	return nil
+}

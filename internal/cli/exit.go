@@ -1,0 +1,72 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// Exit codes. They are documented in the README and in --help.
+const (
+	ExitOK          = 0   // every row valid, updated or skipped
+	ExitError       = 1   // an unexpected error (cannot write the report, ...)
+	ExitUsage       = 2   // usage or configuration error: nothing was done
+	ExitRowsFailed  = 3   // the run finished, but some rows are invalid or failed, or a file has errors
+	ExitStopped     = 4   // the run stopped early (server refused the credentials, circuit breaker, --max-errors)
+	ExitInterrupted = 130 // interrupted by Ctrl-C or SIGTERM
+)
+
+const exitStatusHelp = `EXIT STATUS
+  0    every row is valid, updated or skipped
+  1    unexpected error (for example the report cannot be written)
+  2    usage or configuration error: nothing was done
+  3    finished, but some rows are invalid or failed, or a file has errors
+  4    stopped early: the server refused the credentials or the API,
+       too many consecutive failures, or --max-errors reached
+  130  interrupted (Ctrl-C); the journal holds every finished row`
+
+// Sentinel errors that map to exit codes.
+var (
+	// ErrRowsFailed means the run finished with invalid or failed rows.
+	ErrRowsFailed = errors.New("some rows are invalid or failed")
+	// ErrStopped means the run stopped before every row was tried.
+	ErrStopped = errors.New("run stopped early")
+	// ErrInterrupted means the user interrupted the run.
+	ErrInterrupted = errors.New("interrupted")
+)
+
+// usageError marks a mistake in the command line or configuration.
+type usageError struct{ err error }
+
+func (u usageError) Error() string { return u.err.Error() }
+func (u usageError) Unwrap() error { return u.err }
+
+func usagef(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
+// exitCode maps an error to the process exit status and prints it. It is
+// the only place where errors become codes.
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil {
+		return ExitOK
+	}
+	var u usageError
+	switch {
+	case errors.As(err, &u):
+		fmt.Fprintf(stderr, "morbulk: %v\n", err)
+		fmt.Fprintln(stderr, "Run 'morbulk --help' for usage.")
+		return ExitUsage
+	case errors.Is(err, ErrInterrupted), errors.Is(err, context.Canceled):
+		fmt.Fprintf(stderr, "morbulk: %v\n", err)
+		return ExitInterrupted
+	case errors.Is(err, ErrStopped):
+		fmt.Fprintf(stderr, "morbulk: %v\n", err)
+		return ExitStopped
+	case errors.Is(err, ErrRowsFailed):
+		return ExitRowsFailed
+	}
+	fmt.Fprintf(stderr, "morbulk: %v\n", err)
+	return ExitError
+}

@@ -1,0 +1,197 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/morbulk/morbulk/internal/report"
+	"github.com/morbulk/morbulk/internal/schema"
+	"github.com/morbulk/morbulk/internal/source"
+)
+
+// Checked is one input row after validation, ready to be reported or sent.
+type Checked struct {
+	Rec    *report.Record // the result so far (status valid, invalid, skipped or file_error)
+	Params []schema.KV    // what to send, for valid rows
+}
+
+// Intake reads files in order, validates every row and hands each one to
+// emit, in input order. A file with a file error yields file_error records
+// for the whole file and nothing from it is valid. It returns an error only
+// when emit fails or ctx ends; bad input is never an error here.
+type Intake struct {
+	Schema    *schema.Schema
+	Validator *schema.Validator
+	Options   source.Options
+	// OnFile is told what was detected about each file (may be nil).
+	OnFile func(name string, info source.Info)
+}
+
+// Run processes the files; emit is called once per input row.
+func (in *Intake) Run(ctx context.Context, files []string, emit func(Checked) error) error {
+	for _, f := range files {
+		if err := in.file(ctx, f, emit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (in *Intake) file(ctx context.Context, name string, emit func(Checked) error) error {
+	opts := in.Options
+	if opts.IsColumn == nil {
+		opts.IsColumn = in.Schema.IsColumn
+	}
+	r, err := source.Open(name, opts)
+	if err != nil {
+		return emit(Checked{Rec: fileErrorRecord(name, err)})
+	}
+	defer r.Close()
+	info := r.Info()
+	if in.OnFile != nil {
+		in.OnFile(name, info)
+	}
+	var hdr *schema.Header
+	headerBad := false
+	if info.Format == "csv" {
+		h, probs := in.Schema.ResolveHeader(info.Header)
+		hdr = h
+		if len(probs) > 0 {
+			headerBad = true
+			rec := &report.Record{File: name, Row: 1, Line: 1, Status: report.StatusFileError}
+			for _, p := range probs {
+				rec.Errors = append(rec.Errors, report.Issue{Column: p.Column, Message: "file error: " + p.Message})
+			}
+			if err := emit(Checked{Rec: rec}); err != nil {
+				return err
+			}
+		}
+	}
+	for n := 0; ; n++ {
+		if n%1024 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		row, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			// A problem that stops this file; the rows already read keep their results.
+			return emit(Checked{Rec: fileErrorRecord(name, err)})
+		}
+		if headerBad {
+			rec := baseRecord(row)
+			rec.Status = report.StatusFileError
+			rec.Errors = []report.Issue{{Message: "not checked: the header of this file has errors (row 1); nothing from this file is sent"}}
+			if err := emit(Checked{Rec: rec}); err != nil {
+				return err
+			}
+			continue
+		}
+		out := in.Validator.Check(row, hdr)
+		rec := baseRecord(row)
+		rec.Status = string(out.Status)
+		rec.UserID = out.UserID
+		rec.Errors = issues(out.Errors)
+		rec.Warnings = issues(out.Warnings)
+		if len(out.Params) > 0 {
+			rec.Params = make([]report.KV, len(out.Params))
+			for i, p := range out.Params {
+				rec.Params[i] = report.KV{Key: p.Key, Value: p.Value}
+			}
+		}
+		if err := emit(Checked{Rec: rec, Params: out.Params}); err != nil {
+			return err
+		}
+	}
+}
+
+func baseRecord(row source.Row) *report.Record {
+	rec := &report.Record{File: row.File, Row: row.Num, Line: row.Line}
+	if len(row.Fields) > 0 {
+		rec.Input = make([]report.KV, len(row.Fields))
+		for i, f := range row.Fields {
+			rec.Input[i] = report.KV{Key: f.Key, Value: f.Value}
+		}
+	}
+	return rec
+}
+
+func issues(ps []schema.Problem) []report.Issue {
+	if len(ps) == 0 {
+		return nil
+	}
+	out := make([]report.Issue, len(ps))
+	for i, p := range ps {
+		out[i] = report.Issue{Column: p.Column, Message: p.Message}
+	}
+	return out
+}
+
+// fileErrorRecord turns an error that stops a file into its one record.
+func fileErrorRecord(name string, err error) *report.Record {
+	rec := &report.Record{File: name, Status: report.StatusFileError}
+	var fe *source.FileError
+	if errors.As(err, &fe) {
+		rec.Line = fe.Line
+		rec.Errors = []report.Issue{{Column: fe.Column, Message: "file error: " + fe.Message}}
+		return rec
+	}
+	rec.Errors = []report.Issue{{Message: "file error: " + strings.TrimPrefix(err.Error(), name+": ")}}
+	return rec
+}
+
+// Columns lists the input columns of files as written, in order of first
+// appearance, for the CSV report. CSV files give their header; YAML files
+// are read once for their keys.
+func Columns(files []string, opts source.Options) []string {
+	var cols []string
+	seen := map[string]bool{}
+	add := func(k string) {
+		if !seen[k] {
+			seen[k] = true
+			cols = append(cols, k)
+		}
+	}
+	for _, f := range files {
+		r, err := source.Open(f, opts)
+		if err != nil {
+			continue
+		}
+		info := r.Info()
+		if info.Format == "csv" {
+			for _, h := range info.Header {
+				add(h)
+			}
+			r.Close()
+			continue
+		}
+		for {
+			row, err := r.Next()
+			if err != nil {
+				break
+			}
+			for _, fl := range row.Fields {
+				add(fl.Key)
+			}
+		}
+		r.Close()
+	}
+	return cols
+}
+
+// Describe says in words what was detected about a file, for logs.
+func Describe(info source.Info) string {
+	if info.Format == "csv" {
+		d := map[string]string{",": "comma", ";": "semicolon", "\t": "TAB"}[info.Delimiter]
+		how := "detected"
+		if !info.Detected {
+			how = "given"
+		}
+		return fmt.Sprintf("CSV, %s, delimiter %s (%s)", info.Encoding, d, how)
+	}
+	return fmt.Sprintf("YAML, %s", info.Encoding)
+}

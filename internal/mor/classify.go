@@ -185,10 +185,10 @@ func classOf(err error) Class {
 // sentinel and quotes the server's text; it is nil for Updated.
 // recognised is false when a success was inferred from the element alone
 // (an unknown <status> text, e.g. a translated server).
-func Classify(r Response) (c Class, err error, recognised bool) {
+func Classify(r Response) (c Class, recognised bool, err error) {
 	if r.UndefinedMethod != "" {
 		err = fmt.Errorf("%w: %q", ErrUndefinedMethod, r.UndefinedMethod)
-		return Systemic, err, true
+		return Systemic, true, err
 	}
 	if len(r.Errors) > 0 {
 		// A systemic text anywhere wins; otherwise the first error decides.
@@ -201,23 +201,23 @@ func Classify(r Response) (c Class, err error, recognised bool) {
 		if s == nil { // "<error>User was updated</error>": not a success.
 			s = ErrRejected
 		}
-		return classOf(s), answerError(s, pick, r.Messages), s != ErrRejected
+		return classOf(s), s != ErrRejected, answerError(s, pick, r.Messages)
 	}
 	if r.HasStatus {
 		s := sentinelFor(r.Status)
 		switch {
 		case s == nil:
-			return Updated, nil, true
+			return Updated, true, nil
 		case s == ErrRejected: // unknown status text: success by element.
-			return Updated, nil, false
+			return Updated, false, nil
 		default:
-			return classOf(s), answerError(s, r.Status, r.Messages), true
+			return classOf(s), true, answerError(s, r.Status, r.Messages)
 		}
 	}
 	if r.HasDetails {
-		return Updated, nil, true
+		return Updated, true, nil
 	}
-	return Protocol, fmt.Errorf("%w: no status or error element", ErrProtocol), false
+	return Protocol, false, fmt.Errorf("%w: no status or error element", ErrProtocol)
 }
 
 // answerError wraps the sentinel with the server's words.

@@ -1,0 +1,49 @@
+# morbulk: build, test and run. `make help` lists the targets.
+GO       ?= go
+BIN      := bin/morbulk
+VERSION  := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -s -w -X github.com/morbulk/morbulk/internal/cli.version=$(VERSION)
+SHARED   ?= ../shared
+
+.PHONY: help build test run bench fuzz lint fmt clean cases
+
+# help: list the targets with their comments.
+help:
+	@grep -B1 -E '^[a-z]+:' Makefile | grep -E '^# ' | sed 's/^# //'
+
+# build: compile the morbulk binary into bin/, with the version stamped in.
+build:
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/morbulk
+
+# test: vet, then every test with the race detector, then the shared input cases when ../shared is there.
+test: build
+	$(GO) vet ./...
+	$(GO) test -race -count=1 ./...
+	@if [ -x $(SHARED)/tools/check-cases ]; then $(SHARED)/tools/check-cases --bin $(BIN) $(SHARED)/cases; else echo "($(SHARED)/tools/check-cases not found: shared cases skipped)"; fi
+
+# run: apply the sample files to the built-in simulator and say where the report is.
+run: build
+	./$(BIN) apply --sim --rate 0 --workers 8 samples/migration-import.csv samples/tariff-sweep.csv samples/tax-sweep.yaml samples/excel-de.csv; \
+	  rc=$$?; [ $$rc -le 3 ] || exit $$rc; echo "make run: exit status $$rc (3 = some rows were rejected, as the samples intend)"
+
+# bench: benchmarks: Go micro-benchmarks, then the validate benchmark on a generated 1,000,000-row file.
+bench: build
+	$(GO) test -run=NONE -bench=. -benchmem ./...
+	./bench/validate.sh
+
+# fuzz: run every fuzz target for a short while (FUZZTIME=30s to change).
+fuzz:
+	./bench/fuzz.sh $${FUZZTIME:-10s}
+
+# lint: gofmt check and go vet.
+lint:
+	@test -z "$$(gofmt -l .)" || { gofmt -l .; echo "run make fmt"; exit 1; }
+	$(GO) vet ./...
+
+# fmt: format the code.
+fmt:
+	gofmt -w .
+
+# clean: remove the binary and generated reports.
+clean:
+	rm -rf bin reports/*.jsonl reports/*.csv reports/*.html reports/*.db reports/*/

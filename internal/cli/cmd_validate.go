@@ -122,14 +122,22 @@ func (a *app) runValidate(ctx context.Context, s *schema.Schema, opts source.Opt
 	}
 	sum := report.NewSummary(start)
 	in := &pipeline.Intake{
-		Schema: s, Validator: s.NewValidator(a.env.Now), Options: opts,
+		Schema: s, Validator: s.NewValidator(a.env.Now), Options: opts, KeepInput: cols != nil,
 		OnFile: func(name string, info source.Info) {
 			a.log.Info().Str("file", name).Msg(pipeline.Describe(info))
 		},
 	}
-	err := in.Run(ctx, files, func(c pipeline.Checked) error {
-		sum.Add(c.Rec)
-		return out.Write(c.Rec)
+	shown := 0
+	err := pipeline.Batched(ctx, func(next func() *report.Record) error {
+		in.NewRecord = next
+		return in.Run(ctx, files, func(pipeline.Checked) error { return nil })
+	}, func(r *report.Record) error {
+		sum.Add(r)
+		if len(r.Errors) > 0 && shown < maxShown {
+			shown++
+			a.showErrors(r)
+		}
+		return out.Write(r)
 	})
 	if cerr := out.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("write report: %w", cerr)
@@ -144,4 +152,22 @@ func (a *app) runValidate(ctx context.Context, s *schema.Schema, opts source.Opt
 		return ErrRowsFailed
 	}
 	return nil
+}
+
+// maxShown is how many rows with errors are also printed on stderr.
+const maxShown = 20
+
+// showErrors prints a row's errors on stderr as file:row: column: message.
+func (a *app) showErrors(r *report.Record) {
+	for _, e := range r.Errors {
+		col := ""
+		if e.Column != "" {
+			col = e.Column + ": "
+		}
+		if r.Row > 0 {
+			fmt.Fprintf(a.env.Stderr, "%s: row %d (line %d): %s%s\n", r.File, r.Row, r.Line, col, e.Message)
+		} else {
+			fmt.Fprintf(a.env.Stderr, "%s: %s%s\n", r.File, col, e.Message)
+		}
+	}
 }

@@ -53,16 +53,21 @@ func ParseHashMode(s string) (HashMode, error) {
 // Hashed is a computed hash with what went into it.
 type Hashed struct {
 	Mode  HashMode // HashLegacy or HashFull
-	Parts Params   // the values concatenated, in order, user_id normalised; empty values and the key left out
+	Parts Params   // the values concatenated, in order, user_id normalised; empty values and the key left out (pswd in clear: print with String)
 	Hex   string   // lowercase hex SHA-1, 40 characters
 }
 
 // String is the hashed string with a space between parts and the key shown
-// as "****", e.g. "42 1 Smith John 10.5 john@example.com ****".
+// as "****", e.g. "42 1 Smith John 10.5 john@example.com ****". A new
+// password (pswd) is masked too.
 func (h Hashed) String() string {
 	var b strings.Builder
 	for _, p := range h.Parts {
-		b.WriteString(p.Value)
+		if p.Key == "pswd" {
+			b.WriteString(Mask(p.Value))
+		} else {
+			b.WriteString(p.Value)
+		}
 		b.WriteByte(' ')
 	}
 	b.WriteString(Mask("secret"))

@@ -14,8 +14,7 @@ import (
 
 // Checked is one input row after validation, ready to be reported or sent.
 type Checked struct {
-	Rec    *report.Record // the result so far (status valid, invalid, skipped or file_error)
-	Params []schema.KV    // what to send, for valid rows
+	Rec *report.Record // the result so far (status valid, invalid, skipped or file_error); Rec.Params is what to send
 }
 
 // Intake reads files in order, validates every row and hands each one to
@@ -27,7 +26,14 @@ type Intake struct {
 	Validator *schema.Validator
 	Options   source.Options
 	// OnFile is told what was detected about each file (may be nil).
-	OnFile func(name string, info source.Info)
+	OnFile  func(name string, info source.Info)
+	scratch []schema.KV
+	// NewRecord supplies the record for the next row (nil: allocate one).
+	// Batched's alloc recycles records so that validation allocates little.
+	NewRecord func() *report.Record
+	// KeepInput copies each row's own cells into the record (for the CSV
+	// report and the failed-rows file); without it records carry none.
+	KeepInput bool
 }
 
 // Run processes the files; emit is called once per input row.
@@ -47,7 +53,7 @@ func (in *Intake) file(ctx context.Context, name string, emit func(Checked) erro
 	}
 	r, err := source.Open(name, opts)
 	if err != nil {
-		return emit(Checked{Rec: fileErrorRecord(name, err)})
+		return emit(Checked{Rec: in.fileError(name, err)})
 	}
 	defer r.Close()
 	info := r.Info()
@@ -61,7 +67,8 @@ func (in *Intake) file(ctx context.Context, name string, emit func(Checked) erro
 		hdr = h
 		if len(probs) > 0 {
 			headerBad = true
-			rec := &report.Record{File: name, Row: 1, Line: 1, Status: report.StatusFileError}
+			rec := in.newRecord()
+			rec.File, rec.Row, rec.Line, rec.Status = name, 1, 1, report.StatusFileError
 			for _, p := range probs {
 				rec.Errors = append(rec.Errors, report.Issue{Column: p.Column, Message: "file error: " + p.Message})
 			}
@@ -80,10 +87,10 @@ func (in *Intake) file(ctx context.Context, name string, emit func(Checked) erro
 		}
 		if err != nil {
 			// A problem that stops this file; the rows already read keep their results.
-			return emit(Checked{Rec: fileErrorRecord(name, err)})
+			return emit(Checked{Rec: in.fileError(name, err)})
 		}
 		if headerBad {
-			rec := baseRecord(row)
+			rec := in.baseRecord(row)
 			rec.Status = report.StatusFileError
 			rec.Errors = []report.Issue{{Message: "not checked: the header of this file has errors (row 1); nothing from this file is sent"}}
 			if err := emit(Checked{Rec: rec}); err != nil {
@@ -91,30 +98,38 @@ func (in *Intake) file(ctx context.Context, name string, emit func(Checked) erro
 			}
 			continue
 		}
-		out := in.Validator.Check(row, hdr)
-		rec := baseRecord(row)
+		rec := in.baseRecord(row)
+		out := in.Validator.Check(row, hdr, in.scratch)
+		in.scratch = out.Params
 		rec.Status = string(out.Status)
 		rec.UserID = out.UserID
 		rec.Errors = issues(out.Errors)
 		rec.Warnings = issues(out.Warnings)
-		if len(out.Params) > 0 {
-			rec.Params = make([]report.KV, len(out.Params))
-			for i, p := range out.Params {
-				rec.Params[i] = report.KV{Key: p.Key, Value: p.Value}
-			}
+		for _, p := range out.Params {
+			rec.Params = append(rec.Params, report.KV{Key: p.Key, Value: p.Value})
 		}
-		if err := emit(Checked{Rec: rec, Params: out.Params}); err != nil {
+		if err := emit(Checked{Rec: rec}); err != nil {
 			return err
 		}
 	}
 }
 
-func baseRecord(row source.Row) *report.Record {
-	rec := &report.Record{File: row.File, Row: row.Num, Line: row.Line}
-	if len(row.Fields) > 0 {
-		rec.Input = make([]report.KV, len(row.Fields))
-		for i, f := range row.Fields {
-			rec.Input[i] = report.KV{Key: f.Key, Value: f.Value}
+// newRecord returns an empty record, recycled when NewRecord is set.
+func (in *Intake) newRecord() *report.Record {
+	if in.NewRecord == nil {
+		return &report.Record{}
+	}
+	rec := in.NewRecord()
+	*rec = report.Record{Params: rec.Params[:0], Input: rec.Input[:0]}
+	return rec
+}
+
+func (in *Intake) baseRecord(row source.Row) *report.Record {
+	rec := in.newRecord()
+	rec.File, rec.Row, rec.Line = row.File, row.Num, row.Line
+	if in.KeepInput {
+		for _, f := range row.Fields {
+			rec.Input = append(rec.Input, report.KV{Key: f.Key, Value: f.Value})
 		}
 	}
 	return rec
@@ -132,8 +147,9 @@ func issues(ps []schema.Problem) []report.Issue {
 }
 
 // fileErrorRecord turns an error that stops a file into its one record.
-func fileErrorRecord(name string, err error) *report.Record {
-	rec := &report.Record{File: name, Status: report.StatusFileError}
+func (in *Intake) fileError(name string, err error) *report.Record {
+	rec := in.newRecord()
+	rec.File, rec.Status = name, report.StatusFileError
 	var fe *source.FileError
 	if errors.As(err, &fe) {
 		rec.Line = fe.Line

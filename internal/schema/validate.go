@@ -111,6 +111,15 @@ type Validator struct {
 	s     *Schema
 	seen  idSet
 	today func() time.Time
+	// Scratch space reused row after row: the values found per parameter
+	// and the indices that are set, so that a row costs no allocation here.
+	cells  [nParams]cell
+	set    []int
+	userID int
+	// special marks the parameters that take part in a date group or a
+	// warning; rows with none of them skip those checks.
+	special [nParams]bool
+	specIdx [len(specialCodes)]int
 }
 
 // NewValidator returns a validator for one run. today gives the current
@@ -119,8 +128,56 @@ func (s *Schema) NewValidator(today func() time.Time) *Validator {
 	if today == nil {
 		today = time.Now
 	}
-	return &Validator{s: s, today: today}
+	v := &Validator{s: s, today: today, userID: s.ix["user_id"]}
+	for k, code := range specialCodes {
+		v.specIdx[k] = s.ix[code]
+		if code != "credit" && code != "u2" && code != "u3" {
+			v.special[s.ix[code]] = true
+		}
+	}
+	return v
 }
+
+// specialCodes are the parameters that checkGroups and warn look at; the
+// sp* constants index them.
+var specialCodes = [...]string{"ay", "am", "ad", "by", "bm", "bd", "i1", "i2", "i3", "i4", "i5", "i6", "i7", "i8",
+	"u21", "cyberplat_active", "pgui", "pcsv", "ppdf", "u3", "warning_email_active", "user_warning_email_hour",
+	"accountant_type", "u13", "own_providers", "credit", "unlimited", "pswd", "u20", "accountant_type_invalid", "email_warning_sent_test", "u2"}
+
+const (
+	spAY = iota
+	spAM
+	spAD
+	spBY
+	spBM
+	spBD
+	spI1
+	spI2
+	spI3
+	spI4
+	spI5
+	spI6
+	spI7
+	spI8
+	spU21
+	spCyberplat
+	spPGUI
+	spPCSV
+	spPPDF
+	spU3
+	spWarnActive
+	spWarnHour
+	spAccountantType
+	spU13
+	spOwnProviders
+	spCredit
+	spUnlimited
+	spPswd
+	spU20
+	spATInvalid
+	spEWST
+	spU2
+)
 
 // cell is a value found in a row for one parameter.
 type cell struct {
@@ -132,10 +189,15 @@ type cell struct {
 const nParams = 96 // > len(table); checked in tests
 
 // Check validates one row. For CSV rows h is the file's header; for YAML
-// rows h is nil and keys are resolved per item.
-func (v *Validator) Check(row source.Row, h *Header) Outcome {
-	var cells [nParams]cell
-	var out Outcome
+// rows h is nil and keys are resolved per item. The parameters to send are
+// appended to params[:0] (pass nil, or a buffer to reuse).
+func (v *Validator) Check(row source.Row, h *Header, params []KV) Outcome {
+	cells := &v.cells
+	for _, i := range v.set {
+		cells[i] = cell{}
+	}
+	v.set = v.set[:0]
+	out := Outcome{Params: params[:0]}
 	empty := true
 	var flagged []string // columns the reader already reported: their values are not judged again
 	for _, is := range row.Issues {
@@ -199,21 +261,30 @@ func (v *Validator) Check(row source.Row, h *Header) Outcome {
 		}
 		empty = false
 		cells[idx] = cell{name: name, value: val, set: true}
+		v.set = append(v.set, idx)
 	}
 	if empty && len(out.Errors) == 0 {
 		out.Status = StatusSkipped
+		out.Params = out.Params[:0]
 		return out
 	}
-	v.checkValues(&cells, &out)
-	v.checkGroups(&cells, &out)
-	v.warn(&cells, &out)
+	slices.Sort(v.set) // table order is hash order: params come out in sending order
+	v.checkValues(cells, &out)
+	special := false
+	for _, i := range v.set {
+		special = special || v.special[i]
+	}
+	if special {
+		v.checkGroups(cells, &out)
+		v.warn(cells, &out)
+	}
 	switch {
 	case len(out.Errors) > 0:
 		out.Status = StatusInvalid
-		out.Params = nil
+		out.Params = out.Params[:0]
 	case len(out.Params) <= 1:
 		out.Status = StatusSkipped
-		out.Params = nil
+		out.Params = out.Params[:0]
 	default:
 		out.Status = StatusValid
 	}
@@ -221,21 +292,18 @@ func (v *Validator) Check(row source.Row, h *Header) Outcome {
 }
 
 func (v *Validator) checkValues(cells *[nParams]cell, out *Outcome) {
-	for i := range table {
+	if !cells[v.userID].set {
+		out.Errors = append(out.Errors, Problem{Column: "user_id", Message: "user_id is required: say which user this row changes"})
+	}
+	for _, i := range v.set {
 		c := &cells[i]
-		if !c.set {
-			if table[i].Code == "user_id" {
-				out.Errors = append(out.Errors, Problem{Column: "user_id", Message: "user_id is required: say which user this row changes"})
-			}
-			continue
-		}
 		p := &table[i]
 		val, msg := checkValue(p, c.value)
 		if msg != "" {
 			out.Errors = append(out.Errors, Problem{Column: c.name, Message: msg})
 			continue
 		}
-		if p.Code == "user_id" {
+		if i == v.userID {
 			out.UserID = val
 			if id, err := strconv.ParseUint(val, 10, 64); err == nil && !v.seen.add(id) {
 				out.Errors = append(out.Errors, Problem{Column: c.name, Message: "user_id " + val + " already appears in an earlier row of this run: merge the two rows so that the user is changed once"})
@@ -521,14 +589,18 @@ func decimalHint(val string) string {
 
 // isScientific tells whether val looks like 1.5E+3 or 6.12345E+09.
 func isScientific(val string) bool {
-	mant, exp, ok := strings.Cut(strings.ToUpper(val), "E")
-	if !ok || mant == "" || exp == "" {
+	i := strings.IndexAny(val, "eE")
+	if i < 0 {
+		return false
+	}
+	mant, exp := val[:i], val[i+1:]
+	if mant == "" || exp == "" {
 		return false
 	}
 	mant = strings.TrimPrefix(mant, "-")
 	exp = strings.TrimPrefix(strings.TrimPrefix(exp, "+"), "-")
-	i, f, _ := strings.Cut(mant, ".")
-	return allDigits(i) && (f == "" || allDigits(f)) && allDigits(exp)
+	whole, f, _ := strings.Cut(mant, ".")
+	return allDigits(whole) && (f == "" || allDigits(f)) && allDigits(exp)
 }
 
 // expand writes a number in exponent notation in full, for hints.
@@ -585,12 +657,14 @@ func checkText(p *Param, val string) string {
 			return "is " + strconv.Itoa(n) + " characters long; the limit is " + strconv.Itoa(p.MaxLen)
 		}
 	}
-	if isScientific(val) && strings.ContainsAny(val, "eE") {
+	if val[0] >= '0' && val[0] <= '9' && strings.ContainsAny(val, "eE") && isScientific(val) {
 		return quote(val) + " is scientific notation: the spreadsheet turned a long number into a float and dropped digits; format the column as Text and export again"
 	}
-	for _, e := range spreadsheetErrors {
-		if strings.EqualFold(val, e) {
-			return quote(val) + " is a spreadsheet error value, not data: fix the formula in the sheet"
+	if val[0] == '#' {
+		for _, e := range spreadsheetErrors {
+			if strings.EqualFold(val, e) {
+				return quote(val) + " is a spreadsheet error value, not data: fix the formula in the sheet"
+			}
 		}
 	}
 	return ""

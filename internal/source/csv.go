@@ -139,6 +139,10 @@ func (c *csvReader) readHeader() error {
 	}
 	c.header = slices.Clone(rec)
 	c.info.Header = c.header
+	c.fields = make([]Field, len(c.header))
+	for i, h := range c.header {
+		c.fields[i] = Field{Key: h, Col: i + 1}
+	}
 	c.num = 1
 	c.noteEnd(rec)
 	return nil
@@ -208,28 +212,68 @@ func (c *csvReader) Next() (Row, error) {
 }
 
 // fill turns the values of rec (up to the header width) into c.fields and
-// adds an Issue for each value that cannot be taken as text.
+// adds an Issue for each value that cannot be taken as text. Key and Col
+// of c.fields are set once, when the header is read; per row only Value
+// and Line change, which keeps this loop cheap.
 func (c *csvReader) fill(rec []string, row *Row) []Field {
-	fields := c.fields[:0]
-	n := min(len(rec), len(c.header))
-	for i := 0; i < n; i++ {
+	fields := c.fields[:min(len(rec), len(c.fields))]
+	if len(fields) == 0 {
+		return fields
+	}
+	// Lines only grow along a record: when the first and the last field
+	// start on the same line, so do all the others.
+	line, _ := c.csv.FieldPos(0)
+	last, _ := c.csv.FieldPos(len(fields) - 1)
+	for i := range fields {
 		v := rec[i]
-		line, _ := c.csv.FieldPos(i)
-		fields = append(fields, Field{Key: c.header[i], Value: v, Col: i + 1, Line: line})
-		if c.checkUTF8 && !utf8.ValidString(v) {
-			row.Issues = append(row.Issues, Issue{Column: c.header[i], Message: notUTF8Text(v)})
+		f := &fields[i]
+		f.Value = v
+		f.Line = line
+		if last != line {
+			f.Line, _ = c.csv.FieldPos(i)
 		}
-		if j := strings.IndexByte(v, 0); j >= 0 {
-			row.Issues = append(row.Issues, Issue{Column: c.header[i], Message: "contains a NUL byte (position " +
-				strconv.Itoa(j+1) + "): the file may be binary or UTF-16 without a byte-order mark; save it as \"CSV UTF-8\""})
+		if !plainText(v) {
+			c.checkText(f, row)
 		}
 		if len(v) > c.maxField {
-			row.Issues = append(row.Issues, Issue{Column: c.header[i], Message: "the value is " + strconv.Itoa(len(v)) +
+			row.Issues = append(row.Issues, Issue{Column: f.Key, Message: "the value is " + strconv.Itoa(len(v)) +
 				" bytes long, more than the limit of " + strconv.Itoa(c.maxField) + " bytes"})
 		}
 	}
-	c.fields = fields
 	return fields
+}
+
+// checkText reports a value that is not valid UTF-8 or holds a NUL byte.
+func (c *csvReader) checkText(f *Field, row *Row) {
+	if c.checkUTF8 && !utf8.ValidString(f.Value) {
+		row.Issues = append(row.Issues, Issue{Column: f.Key, Message: notUTF8Text(f.Value)})
+	}
+	if j := strings.IndexByte(f.Value, 0); j >= 0 {
+		row.Issues = append(row.Issues, Issue{Column: f.Key, Message: "contains a NUL byte (position " +
+			strconv.Itoa(j+1) + "): the file may be binary or UTF-16 without a byte-order mark; save it as \"CSV UTF-8\""})
+	}
+}
+
+// plainText reports whether s holds only bytes 0x01-0x7F: then it is valid
+// UTF-8 without NUL, and no further check is needed. It looks at 8 bytes at
+// a time: a byte is 0 or >= 0x80 exactly when its top bit is set in x or
+// in x minus 1 (a borrow only comes out of a zero byte).
+func plainText(s string) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	for len(s) >= 8 {
+		x := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+		if ((x-lo)|x)&hi != 0 {
+			return false
+		}
+		s = s[8:]
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i]-1 >= 0x7F {
+			return false
+		}
+	}
+	return true
 }
 
 // badRow makes the Row for a record encoding/csv could not read.

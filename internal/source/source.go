@@ -35,7 +35,8 @@ type Row struct {
 // Reader yields the rows of one file in order. Next returns io.EOF after the
 // last row. A *FileError from Open or Next means nothing from this file may be
 // sent. The Fields slice of a row may be reused by the next call to Next; the
-// strings inside are never reused.
+// strings inside are never reused. Callers must not modify the Fields (copy
+// the slice to keep or change it): readers keep per-column data in it.
 type Reader interface {
 	Next() (Row, error)
 	// Info describes what the reader detected (encoding, delimiter), for the report and logs.

@@ -165,7 +165,11 @@ func (a *app) showErrors(r *report.Record) {
 			col = e.Column + ": "
 		}
 		if r.Row > 0 {
-			fmt.Fprintf(a.env.Stderr, "%s: row %d (line %d): %s%s\n", r.File, r.Row, r.Line, col, e.Message)
+			unit := "row"
+			if ext := strings.ToLower(filepath.Ext(r.File)); ext == ".yaml" || ext == ".yml" {
+				unit = "item"
+			}
+			fmt.Fprintf(a.env.Stderr, "%s: %s %d (line %d): %s%s\n", r.File, unit, r.Row, r.Line, col, e.Message)
 		} else {
 			fmt.Fprintf(a.env.Stderr, "%s: %s%s\n", r.File, col, e.Message)
 		}

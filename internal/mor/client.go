@@ -302,6 +302,14 @@ func (c *Client) call(ctx context.Context, endpoint string, ps Params, h Hashed)
 	res.Latency = c.now().Sub(start)
 	res.HTTPStatus = resp.StatusCode
 	code := resp.StatusCode
+	rawLen := len(body)
+	if c.redactor != nil {
+		// Before any excerpt is cut, so that no part of a secret echoed by
+		// the server survives a truncation.
+		if red := c.redactor.Replace(string(body)); len(red) != len(body) || red != string(body) {
+			body = []byte(red)
+		}
+	}
 
 	switch {
 	case code == http.StatusTooManyRequests || code >= 500:
@@ -316,9 +324,9 @@ func (c *Client) call(ctx context.Context, endpoint string, ps Params, h Hashed)
 		res.Class, res.Err = Transient, fmt.Errorf("%w: HTTP %d: %s", sentinel, code, orDash(res.Excerpt))
 		return c.sanitise(res)
 	case readErr != nil:
-		res.Class, res.Err = Transient, c.readError(ctx, rctx, readErr, len(body))
+		res.Class, res.Err = Transient, c.readError(ctx, rctx, readErr, rawLen)
 		return c.sanitise(res)
-	case int64(len(body)) > c.maxBody:
+	case int64(rawLen) > c.maxBody:
 		res.Excerpt = Excerpt(body, excerptLen)
 		res.Class, res.Err = Protocol, fmt.Errorf("%w: response larger than %d bytes", ErrTooLarge, c.maxBody)
 		return c.sanitise(res)

@@ -307,6 +307,7 @@ func TestUpdateBodyLimits(t *testing.T) {
 		}, 0, 300 * time.Millisecond, Transient, ErrTimeout, "timeout"},
 		// No answer at all.
 		{"no headers", func(_ http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body) // so the server notices the client leaving
 			select {
 			case <-r.Context().Done():
 			case <-time.After(5 * time.Second):

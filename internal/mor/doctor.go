@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 )
 
 // UserDetails is what user_details (user_details_get on X4) returns.
@@ -129,8 +130,10 @@ func (c *Client) Doctor(ctx context.Context, userID string) []Check {
 			checks[i].State = CheckOK
 		}
 	}
+	if failedAt > 0 {
+		checks[0].Detail = fmt.Sprintf("HTTP %d in %s", res.HTTPStatus, res.Latency.Round(100*time.Microsecond))
+	}
 	if failedAt == len(checks) {
-		checks[0].Detail = fmt.Sprintf("HTTP %d in %s", res.HTTPStatus, res.Latency.Round(1e6))
 		checks[1].Detail = "the API answered"
 		checks[2].Detail = c.method + " accepted"
 		if c.method == http.MethodGet {

@@ -327,21 +327,24 @@ func (v *Validator) checkGroups(cells *[nParams]cell, out *Outcome) {
 		if n == 0 {
 			continue
 		}
-		label := g[0] + ", " + g[1] + " and " + g[2]
-		if n < 3 {
-			useAlias := false // name the missing part the way the row names the others
-			for k := range g {
-				if c := cells[idx[k]]; c.set && c.name != table[idx[k]].Code {
-					useAlias = true
-				}
+		useAlias := false // name the parts the way the row names them
+		for k := range g {
+			if c := cells[idx[k]]; c.set && c.name != table[idx[k]].Code {
+				useAlias = true
 			}
+		}
+		label := g[0] + ", " + g[1] + " and " + g[2]
+		if useAlias {
+			label = table[idx[0]].Alias + ", " + table[idx[1]].Alias + " and " + table[idx[2]].Alias
+		}
+		if n < 3 {
 			for k := range g {
 				if !cells[idx[k]].set {
 					col := table[idx[k]].Code
 					if useAlias {
 						col = table[idx[k]].Alias
 					}
-					out.Errors = append(out.Errors, Problem{Column: col, Message: label + " must be given together (" + g[k] + " is blank): fill in all three or leave all three blank"})
+					out.Errors = append(out.Errors, Problem{Column: col, Message: label + " must be given together (" + col + " is blank): fill in all three or leave all three blank"})
 				}
 			}
 			continue
@@ -557,7 +560,7 @@ func decimalHint(val string) string {
 	comma := strings.Count(val, ",")
 	dot := strings.Count(val, ".")
 	digitsOnly := strings.Map(func(r rune) rune {
-		if (r >= '0' && r <= '9') || r == '-' {
+		if (r >= '0' && r <= '9') || r == '-' || r == '.' {
 			return r
 		}
 		return -1
@@ -620,7 +623,7 @@ func numberHint(val string) string {
 		return ": write it without a sign"
 	case strings.HasPrefix(strings.ToLower(val), "0x") || strings.HasPrefix(strings.ToLower(val), "0o") || strings.HasPrefix(strings.ToLower(val), "0b"):
 		return ": write it in base 10"
-	case strings.Contains(val, "_") || strings.Contains(val, ","):
+	case strings.ContainsAny(val, "_, '\u00a0"):
 		return ": write the digits alone, without separators"
 	case strings.Contains(val, "."):
 		return ": it must be a whole number"

@@ -66,15 +66,9 @@ func OpenCSV(name string, r io.Reader, opts Options) (Reader, error) {
 		return nil, openErr(name, err)
 	}
 	// Look at the first line to pick the delimiter and the line ends.
-	prefix, atEOF, err := readFirstLine(src)
+	src, prefix, err := fixLineEnds(src)
 	if err != nil {
 		return nil, openErr(name, err)
-	}
-	if len(prefix) > 0 {
-		src = io.MultiReader(bytes.NewReader(prefix), src)
-	}
-	if hasBareCR(prefix, atEOF) {
-		src = &crToLF{r: src}
 	}
 	first := prefix
 	if i := bytes.IndexAny(first, "\r\n"); i >= 0 {
@@ -428,6 +422,23 @@ func readFirstLine(r io.Reader) ([]byte, bool, error) {
 		}
 	}
 	return buf, false, nil
+}
+
+// fixLineEnds reads the first line of src and, when it ends with a lone CR,
+// wraps src so that lone CRs become LFs. It returns the reader to use
+// (which yields the first line again) and the first line as read.
+func fixLineEnds(src io.Reader) (io.Reader, []byte, error) {
+	prefix, atEOF, err := readFirstLine(src)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(prefix) > 0 {
+		src = io.MultiReader(bytes.NewReader(prefix), src)
+	}
+	if hasBareCR(prefix, atEOF) {
+		src = &crToLF{r: src}
+	}
+	return src, prefix, nil
 }
 
 // hasBareCR tells whether the first line ends with a CR alone (old Mac

@@ -67,6 +67,9 @@ func OpenYAML(name string, r io.Reader, opts Options) (Reader, error) {
 		return nil, openErr(name, err)
 	}
 	y.info = Info{Format: "yaml", Encoding: enc}
+	if src, _, err = fixLineEnds(src); err != nil {
+		return nil, openErr(name, err)
+	}
 	if err := y.checkAnchors(newYAMLSplitter(src, y.maxItem)); err != nil {
 		return nil, openErr(name, err)
 	}
@@ -74,6 +77,9 @@ func OpenYAML(name string, r io.Reader, opts Options) (Reader, error) {
 		return nil, openErr(name, err)
 	}
 	if src, _, _, err = decodeInput(rs, opts.Encoding); err != nil {
+		return nil, openErr(name, err)
+	}
+	if src, _, err = fixLineEnds(src); err != nil {
 		return nil, openErr(name, err)
 	}
 	y.sp = newYAMLSplitter(src, y.maxItem)

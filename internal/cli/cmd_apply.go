@@ -1,0 +1,278 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/time/rate"
+
+	"github.com/morbulk/morbulk/internal/pipeline"
+	"github.com/morbulk/morbulk/internal/report"
+	"github.com/morbulk/morbulk/internal/schema"
+	"github.com/morbulk/morbulk/internal/source"
+)
+
+type applyOpts struct {
+	input     inputFlags
+	conn      connFlags
+	workers   int
+	rate      float64
+	burst     int
+	retries   int
+	maxConsec int
+	maxErrors int
+	limit     int
+	reports   []string
+	failedOut string
+	progress  string
+}
+
+func (a *app) applyCmd() *cobra.Command {
+	var o applyOpts
+	cmd := &cobra.Command{
+		Use:   "apply [flags] FILE...",
+		Short: "Apply change files to a MOR server (or the built-in simulator)",
+		Long: `Apply reads CSV and YAML change files, validates every row exactly as
+'morbulk validate' does, and sends the valid rows to user_update_api through
+--workers concurrent workers behind one shared rate limit (--rate requests per
+second). Invalid and skipped rows are reported and never sent.
+
+Target: --url BASE for a real server (or MORBULK_URL, or a config file), or
+--sim for the built-in simulator on a loopback port. One of them is required.
+Credentials: --user or MORBULK_USER; the password from MORBULK_PASSWORD or
+--password-file; the secret key from MORBULK_SECRET or --secret-file. They are
+never accepted as flag values. With --sim they default to the seed's admin.
+
+Transient failures (connection errors, timeouts, HTTP 5xx and 429) are retried
+with exponential backoff and jitter, honouring Retry-After. Resending is
+harmless: MOR's update sets absolute values, so a request that reached the
+server before a timeout does the same thing twice. The run stops at once when
+the server refuses the credentials or the API (Bad login, Incorrect hash, API
+or GET requests disabled), after --max-consecutive-failures transient
+failures in a row, or after --max-errors failed rows; rows never sent are
+reported not_sent with the reason.
+
+Ctrl-C once stops taking new rows and lets the requests in flight finish and
+be recorded; a second Ctrl-C aborts them.
+
+` + exitStatusHelp,
+		Example: `  # rehearse on the built-in simulator (credentials from the sample seed)
+  morbulk apply --sim samples/tariff-sweep.csv
+
+  # a canary of 10 rows against production, then the rest
+  export MORBULK_USER=api MORBULK_PASSWORD=... MORBULK_SECRET=...
+  morbulk apply --url https://billing.example.com/billing --profile x3 --limit 10 changes.csv
+  morbulk apply --url https://billing.example.com/billing --profile x3 --rate 10 --workers 8 \
+      --report reports/june.jsonl --failed-out reports/june-failed.csv changes.csv`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := a.run(cmd)
+			return a.runApply(ctx, &o, args)
+		},
+	}
+	o.input.register(cmd)
+	o.conn.register(cmd)
+	fl := cmd.Flags()
+	fl.IntVar(&o.workers, "workers", 4, "concurrent requests")
+	fl.Float64Var(&o.rate, "rate", 5, "requests per second over all workers (0: no limit)")
+	fl.IntVar(&o.burst, "burst", 1, "requests that may go at once after a pause")
+	fl.IntVar(&o.retries, "retries", 3, "retries of a transient failure (connection, timeout, HTTP 5xx, 429)")
+	fl.IntVar(&o.maxConsec, "max-consecutive-failures", 10, "stop after this many rows in a row fail transiently (0: never)")
+	fl.IntVar(&o.maxErrors, "max-errors", 0, "stop after this many failed rows (0: never)")
+	fl.IntVar(&o.limit, "limit", 0, "send only the first N valid rows, as a canary (0: all)")
+	fl.StringArrayVar(&o.reports, "report", nil, "report path, .jsonl (the journal) or .csv; repeat for both (default: reports/apply-TIME.{jsonl,csv})")
+	fl.StringVar(&o.failedOut, "failed-out", "", "write the failed and invalid rows, in the input's columns, to this .csv file")
+	fl.StringVar(&o.progress, "progress", "auto", "progress display: auto (a bar on a terminal, lines otherwise), bar, lines or none")
+	return cmd
+}
+
+func (a *app) runApply(ctx context.Context, o *applyOpts, files []string) error {
+	if o.workers < 1 || o.workers > 256 {
+		return usagef("--workers %d: use 1 to 256", o.workers)
+	}
+	if o.rate < 0 || o.burst < 1 || o.retries < 0 || o.maxConsec < 0 || o.maxErrors < 0 || o.limit < 0 {
+		return usagef("--rate, --retries, --max-* and --limit must not be negative, --burst at least 1")
+	}
+	if o.progress != "auto" && o.progress != "bar" && o.progress != "lines" && o.progress != "none" {
+		return usagef("--progress %q: use auto, bar, lines or none", o.progress)
+	}
+	s := schema.New()
+	opts, err := o.input.options(s)
+	if err != nil {
+		return err
+	}
+	start := a.env.Now()
+	if len(o.reports) == 0 {
+		base := filepath.Join("reports", "apply-"+start.Format("20060102-150405"))
+		o.reports = []string{base + ".jsonl", base + ".csv"}
+	}
+
+	// A first pass finds file errors before anything is sent, and counts rows for the progress display.
+	pre, err := prescan(ctx, s, opts, files)
+	if err != nil {
+		return err
+	}
+	for f, msg := range pre.bad {
+		a.log.Error().Str("file", f).Msg("nothing from this file will be sent: " + msg)
+	}
+
+	t, err := a.connect(ctx, &o.conn)
+	if err != nil {
+		return err
+	}
+	defer t.close()
+	a.log.Info().Str("target", t.label).Str("user", t.user).Str("profile", t.client.Profile().Name).
+		Str("hash", t.client.HashMode().String()).Msg("connected")
+
+	cols := pipeline.Columns(files, opts)
+	var out report.Multi
+	for _, path := range o.reports {
+		w, err := report.Create(path, report.Options{Columns: cols, Apply: true})
+		if err != nil {
+			out.Close()
+			return usageError{err}
+		}
+		out = append(out, w)
+	}
+	var failed *report.Failed
+	if o.failedOut != "" {
+		if failed, err = report.CreateFailed(o.failedOut, cols); err != nil {
+			out.Close()
+			return usageError{err}
+		}
+		out = append(out, failed)
+	}
+
+	var lim pipeline.Limiter
+	if o.rate > 0 {
+		lim = rate.NewLimiter(rate.Limit(o.rate), o.burst)
+	}
+	ap := pipeline.NewApplier(morCaller{t.client}, pipeline.Config{
+		Workers: o.workers, Limiter: lim,
+		Retry:                  pipeline.Retry{Max: o.retries, Base: 250 * time.Millisecond, Cap: 10 * time.Second, RetryAfterCap: 60 * time.Second},
+		MaxConsecutiveFailures: o.maxConsec, MaxErrors: o.maxErrors, Limit: o.limit,
+		Now: a.env.Now,
+	})
+
+	// Signals: the first stops intake, the second aborts requests in flight.
+	callCtx, abort := context.WithCancel(context.WithoutCancel(ctx))
+	defer abort()
+	interrupted := make(chan struct{})
+	go a.watchSignals(ctx, ap, abort, interrupted)
+
+	prog := a.newProgress(o.progress, &ap.Stats, pre.rows)
+	prog.start()
+	sum := report.NewSummary(start)
+	in := &pipeline.Intake{Schema: s, Validator: s.NewValidator(a.env.Now), Options: opts, KeepInput: true,
+		OnFile: func(name string, info source.Info) { a.log.Info().Str("file", name).Msg(pipeline.Describe(info)) }}
+	err = ap.Run(ctx, callCtx, func(emit func(pipeline.Checked) error) error {
+		return in.Run(ctx, files, func(c pipeline.Checked) error {
+			if msg, bad := pre.bad[c.Rec.File]; bad && c.Rec.Status == report.StatusValid {
+				c.Rec.Status = report.StatusFileError
+				c.Rec.Params = nil
+				c.Rec.Errors = append(c.Rec.Errors, report.Issue{Message: "not sent: this file has errors (" + msg + ")"})
+			}
+			return emit(c)
+		})
+	}, func(r *report.Record) error {
+		sum.Add(r)
+		if r.Status == report.StatusFailed || r.Status == report.StatusInvalid || r.Status == report.StatusFileError {
+			a.log.Debug().Str("file", r.File).Int("row", r.Row).Str("status", r.Status).Str("user_id", r.UserID).Msg(joinErrors(r.Errors))
+		}
+		return out.Write(r)
+	})
+	close(interrupted)
+	prog.stop()
+	if cerr := out.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("write report: %w", cerr)
+	}
+	sum.Ended = a.env.Now()
+	sum.Print(a.env.Stderr, "applied")
+	fmt.Fprintf(a.env.Stderr, "report: %s\n", strings.Join(o.reports, ", "))
+	if failed != nil {
+		fmt.Fprintf(a.env.Stderr, "failed rows: %d written to %s\n", failed.N, o.failedOut)
+	}
+	return applyResult(err, sum)
+}
+
+// applyResult maps the outcome of a run to the error that gives its exit status.
+func applyResult(err error, sum *report.Summary) error {
+	var stop *pipeline.StopError
+	switch {
+	case errors.As(err, &stop) && errors.Is(stop.Reason, pipeline.ErrInterrupted):
+		return fmt.Errorf("%w: %s", ErrInterrupted, stop.Detail)
+	case errors.As(err, &stop):
+		return fmt.Errorf("%w: %v", ErrStopped, stop)
+	case err != nil:
+		return err
+	}
+	if sum.Counts[report.StatusFailed]+sum.Counts[report.StatusInvalid]+sum.Counts[report.StatusFileError] > 0 {
+		return ErrRowsFailed
+	}
+	return nil
+}
+
+// watchSignals turns the first interrupt into a graceful stop and the second into an abort.
+func (a *app) watchSignals(ctx context.Context, ap *pipeline.Applier, abort context.CancelFunc, done chan struct{}) {
+	if a.env.Signals == nil {
+		return
+	}
+	n := 0
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-done:
+			return
+		case <-a.env.Signals:
+			n++
+			if n == 1 {
+				fmt.Fprintln(a.env.Stderr, "\nmorbulk: interrupted: finishing the requests in flight (Ctrl-C again to abort them)")
+				ap.Stop(&pipeline.StopError{Reason: pipeline.ErrInterrupted, Detail: "stopped by the user", Fix: "run again with --resume to continue"})
+				continue
+			}
+			fmt.Fprintln(a.env.Stderr, "morbulk: aborting the requests in flight")
+			abort()
+			return
+		}
+	}
+}
+
+func joinErrors(is []report.Issue) string {
+	parts := make([]string, len(is))
+	for i, x := range is {
+		parts[i] = x.Message
+		if x.Column != "" {
+			parts[i] = x.Column + ": " + x.Message
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// prescanResult is what the first pass learned.
+type prescanResult struct {
+	rows int               // input rows
+	bad  map[string]string // files with a file error -> the first message
+}
+
+// prescan validates every file once without sending, so that a file error
+// anywhere in a file keeps the whole file from being sent.
+func prescan(ctx context.Context, s *schema.Schema, opts source.Options, files []string) (prescanResult, error) {
+	res := prescanResult{bad: map[string]string{}}
+	in := &pipeline.Intake{Schema: s, Validator: s.NewValidator(nil), Options: opts}
+	err := in.Run(ctx, files, func(c pipeline.Checked) error {
+		res.rows++
+		if c.Rec.Status == report.StatusFileError {
+			if _, seen := res.bad[c.Rec.File]; !seen {
+				res.bad[c.Rec.File] = joinErrors(c.Rec.Errors)
+			}
+		}
+		return nil
+	})
+	return res, err
+}

@@ -283,7 +283,8 @@ func (c *Client) call(ctx context.Context, endpoint string, ps Params, h Hashed)
 		}
 	}
 	if err != nil {
-		res.Class, res.Err = Systemic, fmt.Errorf("%w: build request: %w", ErrProtocol, err)
+		res.Err = fmt.Errorf("%w: build request: %w", ErrProtocol, err)
+		res.Class = classOf(res.Err)
 		return c.sanitise(res)
 	}
 	req.Header.Set("Accept", "text/xml, application/xml, text/html;q=0.5, */*;q=0.1")

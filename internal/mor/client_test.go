@@ -506,3 +506,58 @@ func TestInjectedClient(t *testing.T) {
 		t.Error("no redirect policy on the copy")
 	}
 }
+
+// TestUpdateTLSUntrusted: an untrusted certificate stops the run (Systemic, ErrTLS).
+func TestUpdateTLSUntrusted(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, "<status>User was updated</status>")
+	}))
+	t.Cleanup(srv.Close)
+	res := client(t, srv.URL, nil).Update(context.Background(), Params{{"user_id", "1"}})
+	if res.Class != Systemic || !errors.Is(res.Err, ErrTLS) {
+		t.Errorf("untrusted: class %v err %v", res.Class, res.Err)
+	}
+	// The test server's own client trusts it.
+	res = client(t, srv.URL, func(c *Config) { c.HTTPClient = srv.Client() }).Update(context.Background(), Params{{"user_id", "1"}})
+	if res.Class != Updated {
+		t.Errorf("trusted: class %v err %v", res.Class, res.Err)
+	}
+}
+
+// TestUpdateRecognised: a success inferred from <status> alone is flagged.
+func TestUpdateRecognised(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		body       string
+		recognised bool
+	}{
+		{"<status>User was updated</status>", true},                     // English
+		{"<page><status>Vartotojas atnaujintas</status></page>", false}, // translated server
+		{"<page><error>Nauja klaida</error></page>", false},             // unknown error text
+		{"<page><error>Bad login</error></page>", true},                 // known error
+	}
+	for _, tc := range tests {
+		srv, _ := recorder(t, 200, nil, tc.body)
+		res := client(t, srv.URL, nil).Update(context.Background(), Params{{"user_id", "1"}})
+		if res.Recognised != tc.recognised {
+			t.Errorf("%s: recognised %v", tc.body, res.Recognised)
+		}
+	}
+}
+
+// TestUpdateCallerDeadline: the caller's own deadline counts as a timeout.
+func TestUpdateCallerDeadline(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		<-r.Context().Done()
+	}))
+	t.Cleanup(srv.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	res := client(t, srv.URL, nil).Update(ctx, Params{{"user_id", "1"}})
+	if res.Class != Transient || !errors.Is(res.Err, ErrTimeout) {
+		t.Errorf("class %v err %v", res.Class, res.Err)
+	}
+}

@@ -234,7 +234,7 @@ func TestCheckRows(t *testing.T) {
 			header: []string{"user_id", "agreement_year", "agreement_month"},
 			vals:   []string{"1", "2024", "5"},
 			status: StatusInvalid,
-			errs:   []string{"agreement_day: (ad is blank)"},
+			errs:   []string{"agreement_day: agreement_year, agreement_month and agreement_day must be given together (agreement_day is blank)"},
 		},
 		{
 			// A date part that is itself wrong is reported once, without a date error.

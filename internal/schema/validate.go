@@ -303,6 +303,7 @@ func (v *Validator) checkValues(cells *[nParams]cell, out *Outcome) {
 			out.Errors = append(out.Errors, Problem{Column: c.name, Message: msg})
 			continue
 		}
+		c.value = val // the date check and the warnings judge what is sent ("-01" is -1)
 		if i == v.userID {
 			out.UserID = val
 			if id, err := strconv.ParseUint(val, 10, 64); err == nil && !v.seen.add(id) {

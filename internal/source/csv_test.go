@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/csv"
 	"io"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -358,4 +360,56 @@ func BenchmarkCSVReader(b *testing.B) {
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*rows), "ns/row")
 	})
+}
+
+// repeatReader yields n copies of byte c.
+type repeatReader struct {
+	n int64
+	c byte
+}
+
+func (r *repeatReader) Read(p []byte) (int, error) {
+	if r.n <= 0 {
+		return 0, io.EOF
+	}
+	p = p[:min(int64(len(p)), r.n)]
+	for i := range p {
+		p[i] = r.c
+	}
+	r.n -= int64(len(p))
+	return len(p), nil
+}
+
+// TestCSVHugeLineBoundedMemory: a 256 MiB line (think 2 GB) is cut at the
+// record limit: reading goes on and allocates a small, fixed amount.
+func TestCSVHugeLineBoundedMemory(t *testing.T) {
+	// Not parallel: it measures allocations, which are counted process-wide.
+	in := io.MultiReader(strings.NewReader("a,b\n1,"), &repeatReader{n: 256 << 20, c: 'x'}, strings.NewReader("\n2,z\n"))
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	r, err := OpenCSV("t.csv", in, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for {
+		row, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, strconv.Itoa(row.Num)+"@"+strconv.Itoa(row.Line)+" "+issues(row))
+	}
+	runtime.ReadMemStats(&after)
+	want := []string{"2@2 b: the value is 1572862 bytes long, more than the limit of 65536 bytes; " +
+		": line 2 is longer than the limit of 1048576 bytes; the rest of it was skipped", "3@3 "}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("rows = %q, want %q", got, want)
+	}
+	// A loose bound: the line alone is 256 MiB.
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 64<<20 {
+		t.Errorf("allocated %d MiB", alloc>>20)
+	}
 }

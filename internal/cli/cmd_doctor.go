@@ -1,0 +1,65 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/morbulk/morbulk/internal/mor"
+)
+
+// errDoctorFailed makes doctor exit with status 4 when a check fails.
+var errDoctorFailed = errors.New("a check failed")
+
+func (a *app) doctorCmd() *cobra.Command {
+	var conn connFlags
+	var userID string
+	cmd := &cobra.Command{
+		Use:   "doctor [connection flags]",
+		Short: "Check the server, the API settings, the login and the secret, changing nothing",
+		Long: `Doctor checks, in the order the server does, that the server answers, that the
+API is enabled and the method allowed, that the secret key gives the right hash
+and that the login works, through the read-only call user_details. It says in
+words what is wrong and what to do. It takes the same connection flags as apply.
+
+` + exitStatusHelp,
+		Example: `  export MORBULK_USER=api MORBULK_PASSWORD='...' MORBULK_SECRET='...'
+  morbulk doctor --url https://billing.example.com/billing --profile x3
+  morbulk doctor --sim
+  morbulk doctor --sim --user reseller1 --user-id 2001`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := a.run(cmd)
+			t, err := a.connect(ctx, &conn)
+			if err != nil {
+				return err
+			}
+			defer t.close()
+			fmt.Fprintf(a.env.Stdout, "server: %s\nuser: %s, profile %s, hash %s\n", t.label, t.user, orDefault(t.client.Profile().Name), t.client.HashMode())
+			failed := false
+			for _, c := range t.client.Doctor(ctx, userID) {
+				fmt.Fprintf(a.env.Stdout, "%-7s %-14s %s\n", "["+c.State.String()+"]", c.Name, c.Detail)
+				if c.Fix != "" {
+					fmt.Fprintf(a.env.Stdout, "        %-14s fix: %s\n", "", c.Fix)
+				}
+				failed = failed || c.State == mor.CheckFail
+			}
+			if failed {
+				return fmt.Errorf("%w: %w", ErrStopped, errDoctorFailed)
+			}
+			fmt.Fprintln(a.env.Stdout, "all checks passed")
+			return nil
+		},
+	}
+	conn.register(cmd)
+	cmd.Flags().StringVar(&userID, "user-id", "", "user to read (default 0, the admin; give one of yours when the API user is a reseller)")
+	return cmd
+}
+
+func orDefault(s string) string {
+	if s == "" {
+		return "default"
+	}
+	return s
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -30,6 +31,8 @@ type applyOpts struct {
 	reports   []string
 	failedOut string
 	progress  string
+	resume    bool
+	noRetry   bool
 }
 
 func (a *app) applyCmd() *cobra.Command {
@@ -87,6 +90,8 @@ be recorded; a second Ctrl-C aborts them.
 	fl.IntVar(&o.limit, "limit", 0, "send only the first N valid rows, as a canary (0: all)")
 	fl.StringArrayVar(&o.reports, "report", nil, "report path, .jsonl (the journal) or .csv; repeat for both (default: reports/apply-TIME.{jsonl,csv})")
 	fl.StringVar(&o.failedOut, "failed-out", "", "write the failed and invalid rows, in the input's columns, to this .csv file")
+	fl.BoolVar(&o.resume, "resume", false, "continue the run of the journal (the .jsonl --report, default the newest reports/apply-*.jsonl): rows already updated, invalid or skipped are not sent again")
+	fl.BoolVar(&o.noRetry, "no-retry-failed", false, "with --resume, send only the rows not sent before, not the failed ones")
 	fl.StringVar(&o.progress, "progress", "auto", "progress display: auto (a bar on a terminal, lines otherwise), bar, lines or none")
 	return cmd
 }
@@ -109,7 +114,33 @@ func (a *app) runApply(ctx context.Context, o *applyOpts, files []string) error 
 	start := a.env.Now()
 	if len(o.reports) == 0 {
 		base := filepath.Join("reports", "apply-"+start.Format("20060102-150405"))
+		if o.resume {
+			j, err := latestJournal("reports")
+			if err != nil {
+				return err
+			}
+			base = strings.TrimSuffix(j, ".jsonl")
+		}
 		o.reports = []string{base + ".jsonl", base + ".csv"}
+	}
+	jpath := journalPath(o.reports)
+	if jpath == "" {
+		return usagef("apply needs a .jsonl --report: it is the journal that makes a run resumable")
+	}
+	if o.noRetry && !o.resume {
+		return usagef("--no-retry-failed only makes sense with --resume")
+	}
+	prints := make([]report.Fingerprint, len(files))
+	for i, f := range files {
+		fp, err := report.FingerprintFile(f)
+		if err != nil {
+			return usageError{err}
+		}
+		prints[i] = fp
+	}
+	js, err := openJournal(jpath, o.resume, files, prints)
+	if err != nil {
+		return err
 	}
 
 	// A first pass finds file errors before anything is sent, and counts rows for the progress display.
@@ -129,10 +160,25 @@ func (a *app) runApply(ctx context.Context, o *applyOpts, files []string) error 
 	a.log.Info().Str("target", t.label).Str("user", t.user).Str("profile", t.client.Profile().Name).
 		Str("hash", t.client.HashMode().String()).Msg("connected")
 
+	runs := append(js.runs, report.RunInfo{Run: js.run, Started: start, Target: t.label, Files: prints, Settings: map[string]string{
+		"user": t.user, "profile": orDefault(t.client.Profile().Name), "hash_mode": t.client.HashMode().String(),
+		"workers": fmt.Sprint(o.workers), "rate": fmt.Sprint(o.rate), "burst": fmt.Sprint(o.burst), "retries": fmt.Sprint(o.retries),
+		"limit": fmt.Sprint(o.limit), "max_errors": fmt.Sprint(o.maxErrors), "max_consecutive_failures": fmt.Sprint(o.maxConsec),
+	}})
+	if err := os.MkdirAll(filepath.Dir(jpath), 0o755); err != nil {
+		return fmt.Errorf("create report folder: %w", err)
+	}
+	if err := report.WriteRuns(jpath, runs); err != nil {
+		return err
+	}
+	if js.run > 1 {
+		a.log.Info().Int("run", js.run).Str("journal", jpath).Int("records", js.index.Lines).Bool("torn_tail_cut", js.index.Torn).Msg("resuming")
+	}
+
 	cols := pipeline.Columns(files, opts)
 	var out report.Multi
 	for _, path := range o.reports {
-		w, err := report.Create(path, report.Options{Columns: cols, Apply: true})
+		w, err := report.Create(path, report.Options{Columns: cols, Apply: true, Append: js.run > 1})
 		if err != nil {
 			out.Close()
 			return usageError{err}
@@ -156,7 +202,7 @@ func (a *app) runApply(ctx context.Context, o *applyOpts, files []string) error 
 		Workers: o.workers, Limiter: lim,
 		Retry:                  pipeline.Retry{Max: o.retries, Base: 250 * time.Millisecond, Cap: 10 * time.Second, RetryAfterCap: 60 * time.Second},
 		MaxConsecutiveFailures: o.maxConsec, MaxErrors: o.maxErrors, Limit: o.limit,
-		Now: a.env.Now,
+		Now: a.env.Now, Run: js.run, Carry: js.carry(!o.noRetry),
 	})
 
 	// Signals: the first stops intake, the second aborts requests in flight.

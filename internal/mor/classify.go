@@ -89,7 +89,7 @@ func Fix(err error) string {
 	case errors.Is(err, ErrIncorrectHash):
 		return "check the API secret key (MORBULK_SECRET; Settings -> API -> API Secret Key, or the reseller's own key), " +
 			"the hash mode (--hash-mode legacy for MOR 11 as documented, full for later servers, or --profile), " +
-			"and that the row has no parameter the server hashes but morbulk does not know (run with --explain-hash)"
+			"and that the row has no parameter the server hashes but morbulk does not know (check a row with `morbulk hash --explain KEY=VALUE...`)"
 	case errors.Is(err, ErrBadLogin):
 		return "check the user name and password (MORBULK_USER / MORBULK_PASSWORD); " +
 			"on MOR 11/12 the password is checked, so use --profile mor11 or mor12 and give it"

@@ -94,11 +94,17 @@ func TestErrorPaths(t *testing.T) {
 		// Row 6: admin cannot edit a reseller's user.
 		{name: "admin edits reseller's user", vals: func(pr string) url.Values { return admin(pr, "user_id=20") }, want: notFound},
 		// Row 6: reseller editing an admin-owned user ([TEST]).
-		{name: "reseller edits admin's user", vals: func(pr string) url.Values { return signFor(pr, keyFor(pr, "key3"), "u=reseller3", "p=pass33", "user_id=2") }, want: notFound},
+		{name: "reseller edits admin's user", vals: func(pr string) url.Values {
+			return signFor(pr, keyFor(pr, "key3"), "u=reseller3", "p=pass33", "user_id=2")
+		}, want: notFound},
 		// Row 6: reseller editing an accountant ([TEST]).
-		{name: "reseller edits accountant", vals: func(pr string) url.Values { return signFor(pr, keyFor(pr, "key3"), "u=reseller3", "p=pass33", "user_id=12") }, want: notFound},
+		{name: "reseller edits accountant", vals: func(pr string) url.Values {
+			return signFor(pr, keyFor(pr, "key3"), "u=reseller3", "p=pass33", "user_id=12")
+		}, want: notFound},
 		// Row 6 (MOR 11) / success (12+): reseller editing himself ([TEST]).
-		{name: "reseller edits himself", vals: func(pr string) url.Values { return signFor(pr, keyFor(pr, "key3"), "u=reseller3", "p=pass33", "user_id=3") },
+		{name: "reseller edits himself", vals: func(pr string) url.Values {
+			return signFor(pr, keyFor(pr, "key3"), "u=reseller3", "p=pass33", "user_id=3")
+		},
 			want: byProfile(rootError("User was not found"), updated, updated)},
 		// Row 6: accountant editing a reseller's user ([TEST]).
 		{name: "accountant edits reseller's user", vals: func(pr string) url.Values { return signFor(pr, "secret", "u=acc12", "p=pass12", "user_id=20") }, want: notFound},
@@ -111,7 +117,9 @@ func TestErrorPaths(t *testing.T) {
 			return signFor(pr, keyFor(pr, "key3"), "u=reseller3", "p=pass33", "user_id=20", "u13=reseller")
 		}, want: smartNotice},
 		// 7c: accountant sends u13=admin.
-		{name: "accountant u13 admin", vals: func(pr string) url.Values { return signFor(pr, "secret", "u=acc12", "p=pass12", "user_id=5", "u13=admin") }, want: smartNotice},
+		{name: "accountant u13 admin", vals: func(pr string) url.Values {
+			return signFor(pr, "secret", "u=acc12", "p=pass12", "user_id=5", "u13=admin")
+		}, want: smartNotice},
 		// 7d: a tariff that does not exist ([TEST]).
 		{name: "tariff not found", vals: func(pr string) url.Values { return admin(pr, "user_id=5", "u5=99") }, want: tariff},
 		// 7d: a reseller's tariff for an admin caller.

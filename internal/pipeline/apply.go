@@ -68,9 +68,10 @@ type Config struct {
 	Now                    func() time.Time
 	Sleep                  func(ctx context.Context, d time.Duration) error // nil: a timer
 	Jitter                 func() float64                                   // in [0,1); nil: math/rand/v2
-	// Done tells whether a row already has a final result (resume); such
-	// rows are neither sent nor reported again.
-	Done func(file string, row int) bool
+	// Carry tells whether a row already has a final result from an earlier
+	// run (resume). Such a row is not sent; Carry fills in its earlier
+	// status and run and marks it Carried, and it goes to the writer as is.
+	Carry func(rec *report.Record) bool
 }
 
 // Stop reasons.
@@ -210,11 +211,10 @@ func (a *Applier) Run(ctx, callCtx context.Context, intake func(emit func(Checke
 		err := intake(func(c Checked) error {
 			rec := c.Rec
 			a.Stats.Read.Add(1)
-			if a.cfg.Done != nil && rec.Row > 0 && a.cfg.Done(rec.File, rec.Row) {
-				return nil // final in an earlier run
-			}
 			var out chan<- *report.Record = results
 			switch {
+			case a.cfg.Carry != nil && a.cfg.Carry(rec):
+				// final in an earlier run: reported, not sent
 			case rec.Status != report.StatusValid:
 				rec.Run = a.cfg.Run
 			case a.isStopped():

@@ -24,8 +24,12 @@ func NewJSONL(w io.Writer) *JSONL {
 	return &JSONL{w: bufio.NewWriterSize(w, 64<<10)}
 }
 
-// Write encodes one record.
+// Write encodes one record; records carried from an earlier run are
+// already in the journal and are skipped.
 func (j *JSONL) Write(r *Record) error {
+	if r.Carried {
+		return nil
+	}
 	j.buf = AppendJSON(j.buf[:0], r)
 	j.buf = append(j.buf, '\n')
 	if _, err := j.w.Write(j.buf); err != nil {

@@ -55,6 +55,10 @@ type Record struct {
 	Response   *Response
 	Reason     string // why a row was not sent
 	Run        int    // which run (1 = first, 2 = first resume, ...) produced this result
+
+	// Carried marks a row finished by an earlier run of a resumed journal:
+	// the spreadsheet report shows it, the journal already has it.
+	Carried bool
 }
 
 // Secret parameters are never written out.

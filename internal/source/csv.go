@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/gocarina/gocsv"
 )
@@ -218,6 +219,7 @@ func (c *csvReader) fill(rec []string, row *Row) []Field {
 	// start on the same line, so do all the others.
 	line, _ := c.csv.FieldPos(0)
 	last, _ := c.csv.FieldPos(len(fields) - 1)
+	allPlain := plainText(joined(rec))
 	for i := range fields {
 		v := rec[i]
 		f := &fields[i]
@@ -226,7 +228,7 @@ func (c *csvReader) fill(rec []string, row *Row) []Field {
 		if last != line {
 			f.Line, _ = c.csv.FieldPos(i)
 		}
-		if !plainText(v) {
+		if !allPlain && !plainText(v) {
 			c.checkText(f, row)
 		}
 		if len(v) > c.maxField {
@@ -246,6 +248,28 @@ func (c *csvReader) checkText(f *Field, row *Row) {
 		row.Issues = append(row.Issues, Issue{Column: f.Key, Message: "contains a NUL byte (position " +
 			strconv.Itoa(j+1) + "): the file may be binary or UTF-16 without a byte-order mark; save it as \"CSV UTF-8\""})
 	}
+}
+
+// joined returns the values of rec as one string when they lie end to end
+// in memory, as encoding/csv makes them (one string per record, sliced), so
+// that they can be checked in one pass; otherwise it returns "" and the
+// caller checks each value. No byte outside the values is ever looked at.
+func joined(rec []string) string {
+	if len(rec) == 0 {
+		return ""
+	}
+	start := unsafe.StringData(rec[0])
+	n := 0
+	for _, v := range rec {
+		if len(v) > 0 && unsafe.StringData(v) != (*byte)(unsafe.Add(unsafe.Pointer(start), n)) {
+			return "\x00" // not contiguous: make the caller check each value
+		}
+		n += len(v)
+	}
+	if n == 0 {
+		return ""
+	}
+	return unsafe.String(start, n)
 }
 
 // plainText reports whether s holds only bytes 0x01-0x7F: then it is valid

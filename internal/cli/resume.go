@@ -1,0 +1,128 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/morbulk/morbulk/internal/report"
+)
+
+// journalState is what apply knows about its journal before it starts.
+type journalState struct {
+	path  string
+	runs  []report.RunInfo
+	index *report.Journal // nil for a new journal
+	run   int             // the number of this run
+}
+
+// finalStatuses are the statuses a resumed run does not send again.
+func finalStatuses(retryFailed bool) map[string]bool {
+	m := map[string]bool{report.StatusUpdated: true, report.StatusInvalid: true, report.StatusSkipped: true, report.StatusFileError: true}
+	if !retryFailed {
+		m[report.StatusFailed] = true
+	}
+	return m
+}
+
+// journalPath is the first .jsonl report: the journal of the run.
+func journalPath(reports []string) string {
+	for _, r := range reports {
+		if strings.EqualFold(filepath.Ext(r), ".jsonl") {
+			return r
+		}
+	}
+	return ""
+}
+
+// latestJournal finds the newest reports/apply-*.jsonl, for --resume without --report.
+func latestJournal(dir string) (string, error) {
+	matches, err := filepath.Glob(filepath.Join(dir, "apply-*.jsonl"))
+	if err != nil || len(matches) == 0 {
+		return "", usagef("--resume: no journal found under %s/; name it with --report PATH.jsonl", dir)
+	}
+	sort.Strings(matches) // names carry a sortable timestamp
+	return matches[len(matches)-1], nil
+}
+
+// openJournal prepares the journal: for a new run it must not exist yet
+// (an existing journal is continued with --resume, never overwritten); for a
+// resumed run the inputs must be the ones fingerprinted by the first run, a
+// torn last line is cut off, and the rows already final are indexed.
+func openJournal(path string, resume bool, files []string, prints []report.Fingerprint) (*journalState, error) {
+	st := &journalState{path: path, run: 1}
+	_, err := os.Stat(path)
+	exists := err == nil
+	if !resume {
+		if exists {
+			return nil, usagef("journal %s already exists: add --resume to continue that run, or choose another --report path", path)
+		}
+		return st, nil
+	}
+	if !exists {
+		return nil, usagef("--resume: journal %s does not exist; run without --resume to start", path)
+	}
+	runs, err := report.ReadRuns(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(runs) == 0 {
+		return nil, usagef("--resume: %s has no runs file (%s): it was not written by apply", path, report.RunsPath(path))
+	}
+	if err := sameInputs(runs[0].Files, prints); err != nil {
+		return nil, err
+	}
+	idx, err := report.ReadJournal(path)
+	if err != nil {
+		return nil, err
+	}
+	if idx.Torn {
+		if err := os.Truncate(path, idx.Valid); err != nil {
+			return nil, fmt.Errorf("cut the torn last line of the journal: %w", err)
+		}
+	}
+	st.runs, st.index = runs, idx
+	st.run = runs[len(runs)-1].Run + 1
+	return st, nil
+}
+
+// errInputChanged means a resumed run was given other inputs than the first run.
+var errInputChanged = errors.New("the inputs differ from the run being resumed")
+
+func sameInputs(was, now []report.Fingerprint) error {
+	if len(was) != len(now) {
+		return usageError{fmt.Errorf("%w: the journal's run read %d files, this one names %d; give the same files in the same order", errInputChanged, len(was), len(now))}
+	}
+	for i := range was {
+		switch {
+		case was[i].Path != now[i].Path:
+			return usageError{fmt.Errorf("%w: file %d was %s, now %s; give the same files in the same order", errInputChanged, i+1, was[i].Path, now[i].Path)}
+		case was[i].Size != now[i].Size || was[i].SHA256 != now[i].SHA256:
+			return usageError{fmt.Errorf("%w: %s has changed since the first run (size %d -> %d, sha256 %.12s -> %.12s): rows are matched by number, so resuming would skip or repeat rows; put the original file back, or start a new run with the changed file and another --report path",
+				errInputChanged, now[i].Path, was[i].Size, now[i].Size, was[i].SHA256, now[i].SHA256)}
+		}
+	}
+	return nil
+}
+
+// carry returns the pipeline's Carry function for a resumed journal.
+func (st *journalState) carry(retryFailed bool) func(*report.Record) bool {
+	if st.index == nil {
+		return nil
+	}
+	final := finalStatuses(retryFailed)
+	return func(rec *report.Record) bool {
+		e, ok := st.index.Latest(rec.File, rec.Row)
+		if !ok || !final[e.Status] {
+			return false
+		}
+		rec.Status, rec.Run, rec.Carried = e.Status, e.Run, true
+		if e.Status != report.StatusInvalid && e.Status != report.StatusFileError {
+			rec.Errors = nil
+		}
+		return true
+	}
+}

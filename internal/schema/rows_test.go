@@ -389,6 +389,14 @@ func TestCheckReaderIssues(t *testing.T) {
 			errs:   []string{"u17: not valid UTF-8", "u23: line break"},
 		},
 		{
+			// A flagged user_id is given: no second error saying it is required.
+			name:   "flagged user_id",
+			vals:   []string{"10\xfc", "Lee", ""},
+			issues: []source.Issue{{Column: "user_id", Message: "not valid UTF-8 (byte 0xFC)"}},
+			status: StatusInvalid,
+			errs:   []string{"user_id: byte 0xFC"},
+		},
+		{
 			// A row whose cells are all empty but which has an issue is not skipped.
 			name:   "issue on an empty row",
 			vals:   []string{"", "", ""},
@@ -409,6 +417,79 @@ func TestCheckReaderIssues(t *testing.T) {
 				t.Fatalf("status %s, want %s:\n%s", out.Status, tc.status, problems(out.Errors))
 			}
 			wantProblems(t, "errors", out.Errors, tc.errs)
+		})
+	}
+}
+
+// TestCheckReaderIssuesGroups: a flagged part of a split date counts as
+// given, so the date is not also reported as incomplete; YAML keys the
+// reader reports as duplicates are not reported a second time.
+func TestCheckReaderIssuesGroups(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		row    source.Row
+		header []string // nil for YAML
+		errs   []string
+		warns  []string
+	}{
+		{
+			// am has bad bytes: one error, on am.
+			name:   "flagged month",
+			header: []string{"user_id", "ay", "am", "ad"},
+			row: func() source.Row {
+				r := csvRow([]string{"user_id", "ay", "am", "ad"}, "1", "2024", "\xff", "1")
+				r.Issues = []source.Issue{{Column: "am", Message: "not valid UTF-8"}}
+				return r
+			}(),
+			errs: []string{"am: not valid UTF-8"},
+		},
+		{
+			// A flagged day whose bytes still read as a number is not checked against the calendar.
+			name:   "flagged day",
+			header: []string{"user_id", "ay", "am", "ad"},
+			row: func() source.Row {
+				r := csvRow([]string{"user_id", "ay", "am", "ad"}, "1", "2023", "2", "29")
+				r.Issues = []source.Issue{{Column: "ad", Message: "reader problem"}}
+				return r
+			}(),
+			errs: []string{"ad: reader problem"},
+		},
+		{
+			// A flagged password is not warned about as short.
+			name:   "flagged password",
+			header: []string{"user_id", "pswd"},
+			row: func() source.Row {
+				r := csvRow([]string{"user_id", "pswd"}, "1", "long enough \xff")
+				r.Issues = []source.Issue{{Column: "pswd", Message: "not valid UTF-8"}}
+				return r
+			}(),
+			errs: []string{"pswd: not valid UTF-8"},
+		},
+		{
+			// The YAML reader flags a key given twice: that is the only error.
+			name: "yaml duplicate key",
+			row: func() source.Row {
+				r := yamlRow(kv("user_id", "1"), kv("u17", "A"), kv("u17", "B"))
+				r.Issues = []source.Issue{{Column: "u17", Message: "key \"u17\" appears twice"}}
+				return r
+			}(),
+			errs: []string{"u17: appears twice"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var h *Header
+			if tc.header != nil {
+				h, _ = testSchema.ResolveHeader(tc.header)
+			}
+			out := testSchema.NewValidator(fixedToday).Check(tc.row, h, nil)
+			if out.Status != StatusInvalid {
+				t.Fatalf("status %s", out.Status)
+			}
+			wantProblems(t, "errors", out.Errors, tc.errs)
+			wantProblems(t, "warnings", out.Warnings, tc.warns)
 		})
 	}
 }

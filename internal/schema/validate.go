@@ -181,9 +181,10 @@ const (
 
 // cell is a value found in a row for one parameter.
 type cell struct {
-	name  string // the name the user wrote (canonical form), for messages
-	value string
-	set   bool
+	name    string // the name the user wrote (canonical form), for messages
+	value   string
+	set     bool
+	flagged bool // the reader already reported this cell: present, but not judged again
 }
 
 const nParams = 96 // > len(table); checked in tests
@@ -230,7 +231,7 @@ func (v *Validator) Check(row source.Row, h *Header, params []KV) Outcome {
 				continue
 			}
 			idx = j
-			if cells[idx].set {
+			if cells[idx].set && !cells[idx].flagged {
 				out.Errors = append(out.Errors, Problem{Column: name, Message: "the same parameter is given twice in this item (" + cells[idx].name + " and " + name + "): keep one"})
 				continue
 			}
@@ -254,6 +255,10 @@ func (v *Validator) Check(row source.Row, h *Header, params []KV) Outcome {
 		}
 		if len(flagged) > 0 && slices.Contains(flagged, name) {
 			empty = false
+			if !cells[idx].set { // counts as given (user_id, date groups) without a second error
+				cells[idx] = cell{name: name, value: val, set: true, flagged: true}
+				v.set = append(v.set, idx)
+			}
 			continue
 		}
 		if len(val) > 1 && val[0] == '\'' && strings.IndexByte(neutralised, val[1]) >= 0 {
@@ -298,6 +303,9 @@ func (v *Validator) checkValues(cells *[nParams]cell, out *Outcome) {
 	for _, i := range v.set {
 		c := &cells[i]
 		p := &table[i]
+		if c.flagged {
+			continue
+		}
 		val, msg := checkValue(p, c.value)
 		if msg != "" {
 			out.Errors = append(out.Errors, Problem{Column: c.name, Message: msg})
@@ -645,6 +653,24 @@ var spreadsheetErrors = []string{"#NAME?", "#VALUE!", "#REF!", "#DIV/0!", "#N/A"
 // checkText enforces one line of valid UTF-8 without control characters,
 // within the length limit, and catches values a spreadsheet has mangled.
 func checkText(p *Param, val string) string {
+	ascii := true
+	for i := 0; i < len(val); i++ {
+		c := val[i]
+		if c >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+		if c < 0x20 || c == 0x7f {
+			ascii = false // the slow loop below names the problem
+			break
+		}
+	}
+	if ascii {
+		if p.MaxLen > 0 && len(val) > p.MaxLen {
+			return "is " + strconv.Itoa(len(val)) + " characters long; the limit is " + strconv.Itoa(p.MaxLen)
+		}
+		return mangled(val)
+	}
 	if !utf8.ValidString(val) {
 		return "not valid UTF-8: save the file as UTF-8 or name its encoding with --encoding"
 	}
@@ -661,6 +687,11 @@ func checkText(p *Param, val string) string {
 			return "is " + strconv.Itoa(n) + " characters long; the limit is " + strconv.Itoa(p.MaxLen)
 		}
 	}
+	return mangled(val)
+}
+
+// mangled catches values a spreadsheet has visibly mangled.
+func mangled(val string) string {
 	if val[0] >= '0' && val[0] <= '9' && strings.ContainsAny(val, "eE") && isScientific(val) {
 		return quote(val) + " is scientific notation: the spreadsheet turned a long number into a float and dropped digits; format the column as Text and export again"
 	}
@@ -689,11 +720,10 @@ func validEmail(s string) bool {
 			return false
 		}
 	}
-	labels := strings.Split(domain, ".")
-	if len(labels) < 2 {
-		return false
-	}
-	for _, l := range labels {
+	labels := 0
+	tld := ""
+	for rest := domain; ; {
+		l, next, more := strings.Cut(rest, ".")
 		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
 			return false
 		}
@@ -702,9 +732,14 @@ func validEmail(s string) bool {
 				return false
 			}
 		}
+		labels++
+		tld = l
+		if !more {
+			break
+		}
+		rest = next
 	}
-	tld := labels[len(labels)-1]
-	return len(tld) >= 2 && !allDigits(tld)
+	return labels >= 2 && len(tld) >= 2 && !allDigits(tld)
 }
 
 func isAlnum(c byte) bool {

@@ -122,7 +122,7 @@ func (a *app) runValidate(ctx context.Context, s *schema.Schema, opts source.Opt
 	}
 	sum := report.NewSummary(start)
 	in := &pipeline.Intake{
-		Schema: s, Validator: s.NewValidator(a.env.Now), Options: opts, KeepInput: cols != nil,
+		Schema: s, Validator: s.NewValidator(a.env.Now), Options: opts, KeepInput: cols != nil, Prefetch: true,
 		OnFile: func(name string, info source.Info) {
 			a.log.Info().Str("file", name).Msg(pipeline.Describe(info))
 		},

@@ -31,6 +31,8 @@ type Intake struct {
 	// NewRecord supplies the record for the next row (nil: allocate one).
 	// Batched's alloc recycles records so that validation allocates little.
 	NewRecord func() *report.Record
+	// Prefetch reads rows on a goroutine of their own, ahead of validation.
+	Prefetch bool
 	// KeepInput copies each row's own cells into the record (for the CSV
 	// report and the failed-rows file); without it records carry none.
 	KeepInput bool
@@ -54,6 +56,9 @@ func (in *Intake) file(ctx context.Context, name string, emit func(Checked) erro
 	r, err := source.Open(name, opts)
 	if err != nil {
 		return emit(Checked{Rec: in.fileError(name, err)})
+	}
+	if in.Prefetch {
+		r = prefetch(r)
 	}
 	defer r.Close()
 	info := r.Info()

@@ -133,9 +133,9 @@ func (h *HTML) Write(r *Record) error {
 		hr.msg = h.intern(&h.msgs, h.msgIdx, truncRunes(m, htmlMsgRunes))
 	}
 	h.rows = append(h.rows, hr)
-	h.counts[statusName(st, r.Status)]++
+	h.counts[statusName(st)]++
 
-	status := statusName(st, r.Status)
+	status := statusName(st)
 	for _, is := range rowProblems(r) {
 		h.errs.add(status, is.Column, is.Message, idx)
 	}
@@ -201,7 +201,7 @@ func statusIndex(s string) uint8 {
 	return uint8(len(knownStatuses)) // "other"
 }
 
-func statusName(i uint8, raw string) string {
+func statusName(i uint8) string {
 	if int(i) < len(knownStatuses) {
 		return knownStatuses[i]
 	}
@@ -863,24 +863,33 @@ type timelineRow struct {
 }
 
 type lineChart struct {
-	W, H       int
-	Left, Top  int
-	PlotW      int
-	PlotH      int
-	Bottom     int
-	Right      int
-	Series     []chartSeries
-	YTicks     []chartTick
-	XTicks     []chartTick
-	YLabel     string
-	AriaLabel  string
+	W, H      int
+	Left, Top int
+	PlotW     int
+	PlotH     int
+	Bottom    int
+	Right     int
+	Series    []chartSeries
+	YTicks    []chartTick
+	XTicks    []chartTick
+	YLabel    string
+	AriaLabel string
 }
 
+// Positions the template derives from the layout.
+func (c lineChart) PlotRight() int     { return c.Left + c.PlotW }
+func (c lineChart) PlotBottom() int    { return c.Top + c.PlotH }
+func (c lineChart) YLabelX() int       { return c.Left - 6 }
+func (c lineChart) XLabelY() int       { return c.Top + c.PlotH + 18 }
+func (c lineChart) LegendX() int       { return c.Left + c.PlotW + 14 }
+func (c lineChart) LegendLineEnd() int { return c.Left + c.PlotW + 34 }
+func (c lineChart) LegendTextX() int   { return c.Left + c.PlotW + 40 }
+
 type chartSeries struct {
-	Name   string
-	Class  string
-	Points string
-	Dots   []chartDot
+	Name    string
+	Class   string
+	Points  string
+	Dots    []chartDot
 	LegendY int
 }
 
@@ -945,7 +954,7 @@ func (h *HTML) timeline(loc *time.Location) *timeline {
 		}
 		b := int((r.sentAt - start) / stepMS)
 		reqs[b] += int(r.attempts)
-		if statusName(r.status, "") == StatusFailed {
+		if statusName(r.status) == StatusFailed {
 			fails[b]++
 		}
 		lats[b] = append(lats[b], float64(r.latency))

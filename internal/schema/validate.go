@@ -324,11 +324,11 @@ func (v *Validator) checkValues(cells *[nParams]cell, out *Outcome) {
 
 // checkGroups checks the split dates: all three parts or none, and a real date.
 func (v *Validator) checkGroups(cells *[nParams]cell, out *Outcome) {
-	for _, g := range [][3]string{{"ay", "am", "ad"}, {"by", "bm", "bd"}} {
+	for gi, g := range [2][3]string{{"ay", "am", "ad"}, {"by", "bm", "bd"}} {
 		var idx [3]int
 		n := 0
-		for k, code := range g {
-			idx[k] = v.s.ix[code]
+		for k := range g {
+			idx[k] = v.specIdx[spAY+3*gi+k]
 			if cells[idx[k]].set {
 				n++
 			}
@@ -477,7 +477,15 @@ func checkRange(val string, lo, hi int, what string) (string, string) {
 	if !ok || v < int64(lo) || v > int64(hi) {
 		return "", what + " (got " + quote(val) + ")" + numberHint(val)
 	}
-	return itoa(v), ""
+	return canonical(val, v), ""
+}
+
+// canonical is val without leading zeros; val itself when it has none.
+func canonical(val string, n int64) string {
+	if len(val) == 1 || val[0] != '0' {
+		return val
+	}
+	return itoa(n)
 }
 
 // parseDigits reads a base-10 whole number with no sign (leading zeros allowed).
@@ -516,7 +524,7 @@ func checkID(p *Param, val string) (string, string) {
 		}
 		return "", "must be at least " + itoa(p.Min) + " (got " + quote(val) + ")"
 	}
-	return itoa(n), ""
+	return canonical(val, n), ""
 }
 
 func checkInt(p *Param, val string) (string, string) {

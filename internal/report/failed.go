@@ -33,6 +33,10 @@ func CreateFailed(path string, columns []string) (*Failed, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create failed-rows file: %w", err)
 	}
+	if err := f.Chmod(0o600); err != nil { // an existing file keeps its mode otherwise
+		f.Close()
+		return nil, fmt.Errorf("create failed-rows file: %w", err)
+	}
 	cw := csv.NewWriter(f)
 	fw := &Failed{f: f, cw: cw, w: gocsv.NewSafeCSVWriter(cw), pos: make(map[string]int), width: len(columns)}
 	for i, c := range columns {

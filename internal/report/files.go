@@ -53,6 +53,10 @@ func Create(path string, o Options) (Writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create report: %w", err)
 	}
+	if err := f.Chmod(0o600); err != nil { // an existing file keeps its mode otherwise
+		f.Close()
+		return nil, fmt.Errorf("create report: %w", err)
+	}
 	if ext == ".jsonl" {
 		j := NewJSONL(f)
 		j.FlushEvery = o.FlushEvery

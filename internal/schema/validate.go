@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -591,6 +592,8 @@ func decimalHint(val string) string {
 		return q + " uses locale grouping and a decimal comma: write " + strings.ReplaceAll(strings.ReplaceAll(val, ".", ""), ",", ".")
 	case comma > 0 && dot > 0:
 		return q + " has a thousands separator: write " + strings.ReplaceAll(val, ",", "")
+	case comma == 1 && dot == 0 && len(val)-strings.IndexByte(val, ',') == 4:
+		return q + " has a comma, which is either a decimal comma or a thousands separator: write " + strings.ReplaceAll(val, ",", ".") + " or " + strings.ReplaceAll(val, ",", "")
 	case comma == 1 && dot == 0:
 		return q + " uses a decimal comma: write " + strings.ReplaceAll(val, ",", ".")
 	case comma > 1:
@@ -687,7 +690,7 @@ func checkText(p *Param, val string) string {
 		case r == '\n' || r == '\r':
 			return "contains a line break: " + p.Name() + " must be one line"
 		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
-			return "contains the control character U+" + strings.ToUpper(strconv.FormatInt(int64(r), 16)) + ": remove it"
+			return fmt.Sprintf("contains the control character U+%04X: remove it", r)
 		}
 	}
 	if p.MaxLen > 0 {

@@ -284,6 +284,13 @@ func (v *Validator) Check(row source.Row, h *Header, params []KV) Outcome {
 		v.checkGroups(cells, &out)
 		v.warn(cells, &out)
 	}
+	// The same user twice in one run: the later row is an error, unless one
+	// of the two changes nothing (a skipped row sends no request).
+	if out.UserID != "" && (len(out.Params) > 1 || len(out.Errors) > 0) {
+		if id, err := strconv.ParseUint(out.UserID, 10, 64); err == nil && !v.seen.add(id) {
+			out.Errors = append(out.Errors, Problem{Column: cells[v.userID].name, Message: "user_id " + out.UserID + " already appears in an earlier row of this run: merge the two rows so that the user is changed once"})
+		}
+	}
 	switch {
 	case len(out.Errors) > 0:
 		out.Status = StatusInvalid
@@ -315,9 +322,6 @@ func (v *Validator) checkValues(cells *[nParams]cell, out *Outcome) {
 		c.value = val // the date check and the warnings judge what is sent ("-01" is -1)
 		if i == v.userID {
 			out.UserID = val
-			if id, err := strconv.ParseUint(val, 10, 64); err == nil && !v.seen.add(id) {
-				out.Errors = append(out.Errors, Problem{Column: c.name, Message: "user_id " + val + " already appears in an earlier row of this run: merge the two rows so that the user is changed once"})
-			}
 		}
 		out.Params = append(out.Params, KV{Key: p.Code, Value: val})
 	}

@@ -30,6 +30,7 @@ run: build
 bench: build
 	$(GO) test -run=NONE -bench=. -benchmem ./...
 	./bench/validate.sh
+	./bench/compare.sh
 
 # fuzz: run every fuzz target for a short while (FUZZTIME=30s to change).
 fuzz:

@@ -33,6 +33,7 @@ type applyOpts struct {
 	progress  string
 	resume    bool
 	noRetry   bool
+	html      htmlFlags
 }
 
 func (a *app) applyCmd() *cobra.Command {
@@ -93,6 +94,7 @@ be recorded; a second Ctrl-C aborts them.
 	fl.BoolVar(&o.resume, "resume", false, "continue the run of the journal (the .jsonl --report, default the newest reports/apply-*.jsonl): rows already updated, invalid or skipped are not sent again")
 	fl.BoolVar(&o.noRetry, "no-retry-failed", false, "with --resume, send only the rows not sent before, not the failed ones")
 	fl.StringVar(&o.progress, "progress", "auto", "progress display: auto (a bar on a terminal, lines otherwise), bar, lines or none")
+	o.html.register(cmd)
 	return cmd
 }
 
@@ -193,6 +195,15 @@ func (a *app) runApply(ctx context.Context, o *applyOpts, files []string) error 
 		}
 		out = append(out, failed)
 	}
+	htmlOut, err := o.html.create(o.reports, o.failedOut, report.HTMLMeta{Command: "apply", Files: prints, Target: t.label,
+		Profile: orDefault(t.client.Profile().Name), Settings: runs[len(runs)-1].Settings, Started: start, Runs: runs})
+	if err != nil {
+		out.Close()
+		return err
+	}
+	if htmlOut != nil {
+		out = append(out, htmlOut)
+	}
 
 	var lim pipeline.Limiter
 	if o.rate > 0 {
@@ -234,12 +245,15 @@ func (a *app) runApply(ctx context.Context, o *applyOpts, files []string) error 
 	})
 	close(interrupted)
 	prog.stop()
+	if htmlOut != nil {
+		htmlOut.SetEnded(a.env.Now())
+	}
 	if cerr := out.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("write report: %w", cerr)
 	}
 	sum.Ended = a.env.Now()
 	sum.Print(a.env.Stderr, "applied")
-	fmt.Fprintf(a.env.Stderr, "report: %s\n", strings.Join(o.reports, ", "))
+	fmt.Fprintf(a.env.Stderr, "report: %s\n", reportPaths(o.reports, htmlOut))
 	if failed != nil {
 		fmt.Fprintf(a.env.Stderr, "failed rows: %d written to %s\n", failed.N, o.failedOut)
 	}

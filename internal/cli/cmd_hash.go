@@ -59,7 +59,7 @@ The secret comes from MORBULK_SECRET or --secret-file, never from a flag.
 				ps = append(ps, mor.Param{Key: k, Value: v})
 			}
 			a.warnHashArgs(ps)
-			h := mor.NewHasher().Hash(hm, ps, secret)
+			h := mor.NewHasher().Hash(hm, prof.Hashable(ps), secret)
 			out := a.env.Stdout
 			fmt.Fprintf(out, "mode: %s\n", h.Mode)
 			fmt.Fprintln(out, "hashed, in the server's order:")

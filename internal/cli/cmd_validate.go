@@ -61,6 +61,7 @@ func (f *inputFlags) options(s *schema.Schema) (source.Options, error) {
 type validateOpts struct {
 	input   inputFlags
 	reports []string
+	html    htmlFlags
 }
 
 func (a *app) validateCmd() *cobra.Command {
@@ -88,17 +89,18 @@ spreadsheet and feed it back). Without --report, both go under reports/.
 			if err != nil {
 				return err
 			}
-			return a.runValidate(a.run(cmd), s, opts, o.reports, args)
+			return a.runValidate(a.run(cmd), s, opts, o.reports, args, o.html)
 		},
 	}
 	o.input.register(cmd)
+	o.html.register(cmd)
 	cmd.Flags().StringArrayVar(&o.reports, "report", nil, "report path, .jsonl or .csv (repeat for both; default: reports/validate-TIME.{jsonl,csv})")
 	return cmd
 }
 
 // runValidate checks files and writes the reports; it returns ErrRowsFailed
 // when any row or file is not valid.
-func (a *app) runValidate(ctx context.Context, s *schema.Schema, opts source.Options, reports, files []string) error {
+func (a *app) runValidate(ctx context.Context, s *schema.Schema, opts source.Options, reports, files []string, html htmlFlags) error {
 	start := a.env.Now()
 	if len(reports) == 0 {
 		base := filepath.Join("reports", "validate-"+start.Format("20060102-150405"))
@@ -120,6 +122,14 @@ func (a *app) runValidate(ctx context.Context, s *schema.Schema, opts source.Opt
 		}
 		out = append(out, w)
 	}
+	htmlOut, herr := html.create(reports, "", report.HTMLMeta{Command: "validate", Files: fingerprints(files), Settings: validateSettings(opts), Started: start})
+	if herr != nil {
+		out.Close()
+		return herr
+	}
+	if htmlOut != nil {
+		out = append(out, htmlOut)
+	}
 	sum := report.NewSummary(start)
 	in := &pipeline.Intake{
 		Schema: s, Validator: s.NewValidator(a.env.Now), Options: opts, KeepInput: cols != nil, Prefetch: true,
@@ -139,6 +149,9 @@ func (a *app) runValidate(ctx context.Context, s *schema.Schema, opts source.Opt
 		}
 		return out.Write(r)
 	})
+	if htmlOut != nil {
+		htmlOut.SetEnded(a.env.Now())
+	}
 	if cerr := out.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("write report: %w", cerr)
 	}
@@ -147,7 +160,7 @@ func (a *app) runValidate(ctx context.Context, s *schema.Schema, opts source.Opt
 	}
 	sum.Ended = a.env.Now()
 	sum.Print(a.env.Stderr, "validated")
-	fmt.Fprintf(a.env.Stderr, "report: %s\n", strings.Join(reports, ", "))
+	fmt.Fprintf(a.env.Stderr, "report: %s\n", reportPaths(reports, htmlOut))
 	if sum.Counts[report.StatusInvalid]+sum.Counts[report.StatusFileError] > 0 {
 		return ErrRowsFailed
 	}

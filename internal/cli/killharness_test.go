@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -131,24 +132,42 @@ func khReadRecords(t *testing.T, path string) []khRecord {
 }
 
 // khEdits counts the user_edited audit rows per user in a simulator
-// database (no process may be using it).
+// database, read only: opening it with morsim.Open would seed a database a
+// kill left without its schema, and change the scenario.
 func khEdits(t *testing.T, db string) map[int64]int {
 	t.Helper()
-	ctx := context.Background()
-	s, err := morsim.Open(ctx, morsim.Config{DBPath: db})
-	if err != nil {
-		t.Fatalf("open simulator database: %v", err)
+	edits := map[int64]int{}
+	if _, err := os.Stat(db); errors.Is(err, os.ErrNotExist) {
+		return edits
 	}
-	defer s.Close()
-	acts, err := s.Actions(ctx)
+	// The "sqlite" driver is registered by morsim (modernc.org/sqlite).
+	conn, err := sql.Open("sqlite", "file:"+db+"?mode=ro&_pragma=busy_timeout(5000)")
 	if err != nil {
 		t.Fatal(err)
 	}
-	edits := map[int64]int{}
-	for _, a := range acts {
-		if a.Action == "user_edited" {
-			edits[a.TargetID]++
+	defer conn.Close()
+	var tables int
+	if err := conn.QueryRow(`SELECT count(*) FROM sqlite_master WHERE type='table' AND name='actions'`).Scan(&tables); err != nil {
+		t.Fatalf("read simulator database: %v", err)
+	}
+	if tables == 0 {
+		return edits // killed before the seed was committed
+	}
+	rows, err := conn.Query(`SELECT target_id, count(*) FROM actions WHERE action = 'user_edited' GROUP BY target_id`)
+	if err != nil {
+		t.Fatalf("read simulator database: %v", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			t.Fatal(err)
 		}
+		edits[id] = n
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 	return edits
 }
@@ -284,6 +303,12 @@ func TestKillHarness(t *testing.T) {
 	carried := khUpdated(t, journal)
 	killed, code, stderr := run(0)
 	if killed || code != 0 {
+		for _, r := range khReadRecords(t, journal) {
+			if r.Status != report.StatusUpdated {
+				t.Errorf("row %d run %d: %s %+v", r.Row, r.Run, r.Status, r.Errors)
+				break
+			}
+		}
 		t.Fatalf("final resume: exit %d, want 0; stderr:\n%s", code, stderr)
 	}
 	if !strings.Contains(stderr, "resuming") {

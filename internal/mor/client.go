@@ -157,7 +157,13 @@ func (c *Client) UpdateURL() string { return c.updateURL }
 
 // Hash is what Update would hash for ps, for --explain and debug output;
 // print it with Hashed.String, which masks the key.
-func (c *Client) Hash(ps Params) Hashed { return c.hasher.Hash(c.mode, ps, c.secret) }
+func (c *Client) Hash(ps Params) Hashed {
+	return c.hasher.Hash(c.mode, c.profile.Hashable(ps), c.secret)
+}
+
+// CloseIdleConnections closes the connections kept alive for later calls
+// (and their goroutines); call it when done with the client.
+func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }
 
 // endpointURL joins base and /api/<method>, tolerating a trailing slash.
 func endpointURL(base, method string) (string, error) {
@@ -233,7 +239,7 @@ func (c *Client) Update(ctx context.Context, ps Params) Result {
 	}
 	var h Hashed
 	if !c.noHash {
-		h = c.hasher.Hash(c.mode, ps, c.secret)
+		h = c.hasher.Hash(c.mode, c.profile.Hashable(ps), c.secret)
 	}
 	return c.call(ctx, c.updateURL, ps, h)
 }

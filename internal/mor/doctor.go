@@ -155,7 +155,7 @@ func (c *Client) Doctor(ctx context.Context, userID string) []Check {
 			last.State = CheckWarn
 			last.Detail = "User was not found"
 			last.Fix = "the user does not exist or is not visible to the API user (a reseller sees only his users); " +
-				"on MOR 11 user_details also answers this for a wrong user name or password"
+				"on MOR 11 and 12 user_details also answers this for a wrong user name or password"
 			checks[5].State, checks[5].Detail = CheckWarn, "not confirmed (see below)"
 		default:
 			last.State = CheckFail

@@ -85,7 +85,8 @@ func ExplainHash(params Params, mode HashMode, secret string) []string {
 		}
 		add("the two modes differ for this row: if the server says Incorrect hash, try --hash-mode %s", other)
 	}
-	add("the hash is sent as lower-case hex; the key is the admin's, or the reseller's own when the API user is a reseller")
+	add("the hash is sent as lower-case hex; the key is the admin's, or from MOR 12 on the reseller's own when the API user is a reseller " +
+		"(MOR 11 knows only the admin's; X3 finds a reseller's key by user name and password, and morbulk does not send the password to X3, so there he signs with the admin's)")
 	return out
 }
 

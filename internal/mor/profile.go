@@ -2,6 +2,7 @@ package mor
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -62,6 +63,25 @@ type Profile struct {
 	UpdateEndpoint  string      // API method that updates a user
 	DetailsEndpoint string      // API method that reads a user (doctor)
 	Texts           Texts       // the era's wording of the changing error texts; zero for the default
+	// NotHashed are parameters this era's server leaves out of the Mode F
+	// hash although earlier eras hash them (X4 and later: ignore_global_monitorings, doc §2.3).
+	NotHashed []string
+}
+
+// Hashable is ps without the parameters the era does not hash (NotHashed);
+// ps itself when it has none of them.
+func (p Profile) Hashable(ps Params) Params {
+	drop := func(q Param) bool { return slices.Contains(p.NotHashed, q.Key) }
+	if len(p.NotHashed) == 0 || !slices.ContainsFunc(ps, drop) {
+		return ps
+	}
+	out := make(Params, 0, len(ps))
+	for _, q := range ps {
+		if !drop(q) {
+			out = append(out, q)
+		}
+	}
+	return out
 }
 
 // DefaultProfile is used when no profile is given: full hash, user_update_api
@@ -103,7 +123,8 @@ func Profiles() []Profile {
 			UpdateEndpoint: "user_update_api", DetailsEndpoint: "user_details", Texts: x3},
 		// X4: as X3 with the renamed methods (the old names stay as aliases).
 		{Name: "x4", HashMode: HashFull, Envelope: EnvelopePage, Password: PasswordNotSent,
-			UpdateEndpoint: "user_details_update", DetailsEndpoint: "user_details_get", Texts: x3},
+			UpdateEndpoint: "user_details_update", DetailsEndpoint: "user_details_get", Texts: x3,
+			NotHashed: []string{"ignore_global_monitorings"}},
 	}
 }
 

@@ -2,6 +2,7 @@ package morsim
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -140,6 +141,10 @@ func (s *Sim) injectFault(w http.ResponseWriter, r *http.Request, kind faultKind
 		}
 		panic(http.ErrAbortHandler)
 	case faultHang:
+		// Read the body to its end first: only then does net/http watch the
+		// connection and cancel r.Context() when the client gives up, so a
+		// hang ends with its client instead of holding a goroutine until Shutdown.
+		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, maxBody+1))
 		s.hang(r.Context())
 		panic(http.ErrAbortHandler) // never write a response
 	case fault500:

@@ -122,6 +122,7 @@ type Applier struct {
 	caller Caller
 	Stats  Stats
 
+	limMu      sync.Mutex // serialises Limiter.Wait (see wait)
 	stopOnce   sync.Once
 	stopped    chan struct{} // closed when no new row may be sent
 	stopMu     sync.Mutex
@@ -273,7 +274,8 @@ func (a *Applier) Run(ctx, callCtx context.Context, intake func(emit func(Checke
 
 	err := g.Wait()
 	close(results)
-	if werr := <-writerDone; err == nil {
+	if werr := <-writerDone; werr != nil {
+		// The writer's error is the cause; the others only saw it cancel them.
 		err = werr
 	}
 	if err != nil {
@@ -289,11 +291,23 @@ func (a *Applier) send(ctx context.Context, rec *report.Record) {
 	rec.Run = a.cfg.Run
 	var ans Answer
 	for attempt := 0; ; attempt++ {
+		var werr error
 		if a.cfg.Limiter != nil {
-			if err := a.cfg.Limiter.Wait(ctx); err != nil {
-				ans = Answer{Class: Transient, Err: fmt.Errorf("aborted while waiting for the rate limiter: %w", err)}
-				break
+			werr = a.wait(ctx)
+		}
+		if attempt == 0 && (werr != nil || a.isStopped()) {
+			// The run stopped (or was aborted) while this row waited for
+			// its turn: it was never sent.
+			reason := a.stopReason()
+			if !a.isStopped() {
+				reason = "not sent: " + werr.Error()
 			}
+			a.notSent(rec, reason)
+			return
+		}
+		if werr != nil {
+			ans = Answer{Class: Transient, Err: fmt.Errorf("aborted while waiting for the rate limiter: %w", werr)}
+			break
 		}
 		rec.Attempts = attempt + 1
 		rec.SentAt = a.cfg.Now()
@@ -334,6 +348,17 @@ func (a *Applier) send(ctx context.Context, rec *report.Record) {
 		a.Stop(&StopError{Reason: ErrMaxErrors, Detail: fmt.Sprintf("%d rows failed (--max-errors %d)", n, a.cfg.MaxErrors),
 			Fix: "look at the failed rows in the report, fix them, then run again with --resume"})
 	}
+}
+
+// wait takes the next turn from the limiter. Only one goroutine at a time
+// holds a reservation: if every idle worker reserved its own future slot, a
+// stall of the process (GC, a loaded machine, a laptop asleep) would let all
+// the overdue slots fire together, up to --workers requests at once instead
+// of --burst.
+func (a *Applier) wait(ctx context.Context) error {
+	a.limMu.Lock()
+	defer a.limMu.Unlock()
+	return a.cfg.Limiter.Wait(ctx)
 }
 
 func errText(err error) string {

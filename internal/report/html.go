@@ -107,6 +107,9 @@ func NewHTML(path string, meta HTMLMeta) (*HTML, error) {
 	}, nil
 }
 
+// Path is where the report is written.
+func (h *HTML) Path() string { return h.path }
+
 // SetEnded records when the run ended; call it before Close.
 func (h *HTML) SetEnded(t time.Time) { h.meta.Ended = t }
 
@@ -331,7 +334,7 @@ func (gs *groupSet) add(status, column, msg string, row int32) {
 
 // normalizeMessage takes the values out of a message, so that the same
 // problem with other values groups together: quoted text becomes "…" and
-// numbers (and dates) become #.
+// numbers (and dates) become #, except an HTTP status.
 func normalizeMessage(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
@@ -346,7 +349,7 @@ func normalizeMessage(s string) string {
 				i += j + 2
 				continue
 			}
-		case c >= '0' && c <= '9' && (i == 0 || !isWordByte(s[i-1])):
+		case c >= '0' && c <= '9' && (i == 0 || !isWordByte(s[i-1])) && !strings.HasSuffix(s[:i], "HTTP "):
 			j := i
 			for j < len(s) && (s[j] >= '0' && s[j] <= '9' || (s[j] == '.' || s[j] == ',' || s[j] == '-' || s[j] == ':') && j+1 < len(s) && s[j+1] >= '0' && s[j+1] <= '9') {
 				j++
@@ -498,6 +501,7 @@ func (h *HTML) page() *page {
 		p.Files = append(p.Files, pf)
 	}
 	p.Settings = safeSettings(m.Settings)
+	p.Settings = slices.DeleteFunc(p.Settings, func(kv pageKV) bool { return kv.Key == "profile" && kv.Value == m.Profile })
 	if len(m.Runs) > 1 {
 		for _, r := range m.Runs {
 			p.Runs = append(p.Runs, pageRun{Run: r.Run, Started: fmtTime(r.Started, loc), Target: r.Target})
@@ -752,11 +756,17 @@ func relHref(htmlPath, target string) string {
 	return u.String()
 }
 
+// fmtTime shows a time in the run's zone: by its name when it has one
+// (CET), else by its offset (UTC+01:00), as after a round trip through JSON.
 func fmtTime(t time.Time, loc *time.Location) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(loc).Format("2006-01-02 15:04:05 MST")
+	t = t.In(loc)
+	if name, _ := t.Zone(); name != "" && strings.Trim(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == "" {
+		return t.Format("2006-01-02 15:04:05 MST")
+	}
+	return t.Format("2006-01-02 15:04:05 UTC-07:00")
 }
 
 func formatInt(n int) string {

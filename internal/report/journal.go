@@ -75,6 +75,10 @@ func WriteRuns(journal string, runs []RunInfo) error {
 	if err != nil {
 		return fmt.Errorf("write runs file: %w", err)
 	}
+	if err := f.Chmod(0o600); err != nil { // a temporary file left by a kill keeps its mode otherwise
+		f.Close()
+		return fmt.Errorf("write runs file: %w", err)
+	}
 	if _, err := f.Write(append(b, '\n')); err != nil {
 		f.Close()
 		return fmt.Errorf("write runs file: %w", err)

@@ -310,11 +310,14 @@ func (c *Client) call(ctx context.Context, endpoint string, ps Params, h Hashed)
 	res.HTTPStatus = resp.StatusCode
 	code := resp.StatusCode
 	rawLen := len(body)
+	// The body is parsed as it came; excerpts are cut from a copy without the
+	// password and secret, so that no part of an echoed secret survives a
+	// truncation. (Redacting before parsing would break the XML, or turn an
+	// answer into another, whenever a credential is also a word of the answer.)
+	shown := body
 	if c.redactor != nil {
-		// Before any excerpt is cut, so that no part of a secret echoed by
-		// the server survives a truncation.
-		if red := c.redactor.Replace(string(body)); len(red) != len(body) || red != string(body) {
-			body = []byte(red)
+		if red := c.redactor.Replace(string(body)); red != string(body) {
+			shown = []byte(red)
 		}
 	}
 
@@ -323,7 +326,7 @@ func (c *Client) call(ctx context.Context, endpoint string, ps Params, h Hashed)
 		if code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable {
 			res.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), c.now())
 		}
-		res.Excerpt = Excerpt(body, excerptLen)
+		res.Excerpt = Excerpt(shown, excerptLen)
 		sentinel := ErrServer
 		if code == http.StatusTooManyRequests {
 			sentinel = ErrRateLimited
@@ -334,21 +337,28 @@ func (c *Client) call(ctx context.Context, endpoint string, ps Params, h Hashed)
 		res.Class, res.Err = Transient, c.readError(ctx, rctx, readErr, rawLen)
 		return c.sanitise(res)
 	case int64(rawLen) > c.maxBody:
-		res.Excerpt = Excerpt(body, excerptLen)
+		res.Excerpt = Excerpt(shown, excerptLen)
 		res.Class, res.Err = Protocol, fmt.Errorf("%w: response larger than %d bytes", ErrTooLarge, c.maxBody)
 		return c.sanitise(res)
 	case code == http.StatusRequestTimeout:
 		res.Class, res.Err = Transient, fmt.Errorf("%w: HTTP 408", ErrTimeout)
 		return c.sanitise(res)
 	case code < 200 || code > 299:
-		res.Excerpt = Excerpt(body, excerptLen)
+		res.Excerpt = Excerpt(shown, excerptLen)
 		res.Class, res.Err = Systemic, fmt.Errorf("%w: HTTP %d from %s: %s", ErrHTTPStatus, code, endpoint, orDash(res.Excerpt))
 		return c.sanitise(res)
 	}
 
 	r, err := ParseResponse(body)
 	if err != nil {
-		res.Excerpt = Excerpt(body, excerptLen)
+		if len(shown) != len(body) || string(shown) != string(body) {
+			// The parser's message quotes the raw body: describe it from the redacted copy.
+			_, err = ParseResponse(shown)
+			if err == nil {
+				err = fmt.Errorf("%w: the answer could not be read", ErrProtocol)
+			}
+		}
+		res.Excerpt = Excerpt(shown, excerptLen)
 		res.Class, res.Err = Protocol, err
 		return c.sanitise(res)
 	}

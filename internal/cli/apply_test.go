@@ -672,12 +672,17 @@ func TestApplyRetries(t *testing.T) {
 		faults morsim.Faults
 		args   []string
 		kinds  []string // fault kinds that must have happened
+		// exact: each fault costs exactly one more attempt. With a short
+		// --timeout a slow answer on a loaded machine may also be retried,
+		// so there a fault costs at least one.
+		exact bool
 	}{
 		{
 			// A share of every HTTP failure and of dropped connections.
 			name:   "5xx 429 drop",
 			faults: morsim.Faults{Error500: 0.1, Error502: 0.1, Error503: 0.1, TooMany429: 0.05, Drop: 0.05, Seed: 7},
 			kinds:  []string{"500", "502", "503", "429", "drop"},
+			exact:  true,
 		},
 		{
 			// Requests that never get an answer: the client gives up after --timeout and retries.
@@ -727,11 +732,12 @@ func TestApplyRetries(t *testing.T) {
 			if retried == 0 {
 				t.Errorf("no row records more than one attempt")
 			}
-			// Each fault costs exactly one more attempt of its row.
-			if int64(attempts) != st.Requests || int64(attempts-rows) != faults {
+			// Each fault costs one more attempt of its row.
+			extra := int64(attempts - rows)
+			if int64(attempts) != st.Requests || extra < faults || (tc.exact && extra != faults) {
 				t.Errorf("journal: %d attempts for %d rows; simulator: %d requests, %d faults (%v)", attempts, rows, st.Requests, faults, st.Faults)
 			}
-			if st.Updated != rows {
+			if st.Updated < rows || (tc.exact && st.Updated != rows) {
 				t.Errorf("the simulator answered %d updates, want %d", st.Updated, rows)
 			}
 			apCheckDB(t, s, in, ids, m)
@@ -850,7 +856,7 @@ func TestApplyInterrupt(t *testing.T) {
 		atSignal := s.Stats().Requests
 		iv.signals <- os.Interrupt
 		apWaitFor(t, 5*time.Second, "the interrupt message", func() bool { return strings.Contains(iv.stderr.String(), "interrupted") })
-		afterStop := s.Stats().Requests
+		stopped := time.Now() // the stop took effect before this
 		var code int
 		select {
 		case code = <-done:
@@ -862,7 +868,6 @@ func TestApplyInterrupt(t *testing.T) {
 		}
 		m := apCheckOneEach(t, apReadJournal(t, j), c, apRowKeys(in, 2, rows+1))
 		st := s.Stats()
-		t.Logf("requests: %d at the signal, %d when the stop took effect, %d in all", atSignal, afterStop, st.Requests)
 		counts := apCount(m)
 		if counts[report.StatusUpdated]+counts[report.StatusNotSent] != rows || counts[report.StatusNotSent] == 0 {
 			t.Errorf("statuses %v, want only updated and not_sent, some of each", counts)
@@ -872,10 +877,19 @@ func TestApplyInterrupt(t *testing.T) {
 		if int64(counts[report.StatusUpdated]) != st.Requests || st.Updated != st.Requests || st.Requests < atSignal {
 			t.Errorf("journal: %d updated; simulator: %d requests, %d updates (%d at the signal)", counts[report.StatusUpdated], st.Requests, st.Updated, atSignal)
 		}
-		// No new row after the stop: at most one request already past its check may still arrive.
-		if st.Requests > afterStop+1 {
-			t.Errorf("the simulator got %d requests, %d when the stop took effect: rows were sent after Ctrl-C", st.Requests, afterStop)
+		// No new row after the stop. The workers take their turns one at a
+		// time, so at most one that had just passed its check may send
+		// after; every worker waiting for a turn (6 of 8 here) must not.
+		late := 0
+		for _, r := range m {
+			if r.SentAt != nil && r.SentAt.After(stopped) {
+				late++
+			}
 		}
+		if late > 1 {
+			t.Errorf("%d rows were sent after the stop took effect, want at most 1", late)
+		}
+		t.Logf("requests: %d at the signal, %d in all; %d sent after the stop", atSignal, st.Requests, late)
 		for k, r := range m {
 			if r.Status == report.StatusNotSent && (!strings.Contains(r.Reason, "interrupted") || !strings.Contains(r.Reason, "--resume")) {
 				t.Errorf("row %s: not_sent reason %q, want it to say interrupted and --resume", k, r.Reason)

@@ -287,6 +287,7 @@ type gate struct {
 	waiting atomic.Int64
 	most    atomic.Int64
 	entered chan struct{} // one value per Wait call
+	hold    time.Duration // how long an open gate still takes
 }
 
 func newGate() *gate { return &gate{open: make(chan struct{}), entered: make(chan struct{}, 1024)} }
@@ -303,6 +304,7 @@ func (g *gate) Wait(ctx context.Context) error {
 	g.entered <- struct{}{}
 	select {
 	case <-g.open:
+		time.Sleep(g.hold)
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
@@ -367,6 +369,7 @@ func TestApplierStopWhileWaiting(t *testing.T) {
 func TestApplierOneWaiterAtATime(t *testing.T) {
 	t.Parallel()
 	g := newGate()
+	g.hold = time.Millisecond // a turn takes a while, as a paced one does
 	close(g.open)
 	slow := callerFunc(func(context.Context, []report.KV) pipeline.Answer {
 		time.Sleep(time.Millisecond)

@@ -242,10 +242,10 @@ func TestCheckTexts(t *testing.T) {
 		{"u8", "abcdefghijk", "", "11 characters long|limit is 10"},             // one past
 		{"u17", "Two\nLines", "", "line break|last_name must be one line"},      // B06 row 3
 		{"u17", "Two\rLines", "", "line break"},                                 // a bare CR
-		{"u17", "a\x01b", "", "control character U+0001"},                          // SOH
-		{"u17", "a\tb", "", "control character U+0009"},                            // an inner TAB
-		{"u17", "a\x7fb", "", "control character U+007F"},                         // DEL
-		{"u17", "a\u0085b", "", "control character U+0085"},                       // a C1 control (NEL)
+		{"u17", "a\x01b", "", "control character U+0001"},                       // SOH
+		{"u17", "a\tb", "", "control character U+0009"},                         // an inner TAB
+		{"u17", "a\x7fb", "", "control character U+007F"},                       // DEL
+		{"u17", "a\u0085b", "", "control character U+0085"},                     // a C1 control (NEL)
 		{"u17", "a\x00b", "", "control character U+0"},                          // NUL
 		{"u17", "M\xfcller", "", "not valid UTF-8"},                             // B03: Windows-1252 bytes
 		{"a7", "+49 30 1234567", "+49 30 1234567", ""},                          // a phone kept as written

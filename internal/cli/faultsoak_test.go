@@ -26,7 +26,7 @@ import (
 // morbulk's nor the server's for a connection morbulk kept open.
 func TestFaultSoak(t *testing.T) {
 	if testing.Short() {
-		t.Skip("fault soak: about 40 s")
+		t.Skip("fault soak: about 40 s, a minute with -race")
 	}
 	const first, total = 200001, 3500
 	dir := t.TempDir()

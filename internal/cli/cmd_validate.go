@@ -122,7 +122,11 @@ func (a *app) runValidate(ctx context.Context, s *schema.Schema, opts source.Opt
 		}
 		out = append(out, w)
 	}
-	htmlOut, herr := html.create(reports, "", report.HTMLMeta{Command: "validate", Files: fingerprints(files), Settings: validateSettings(opts), Started: start})
+	var prints []report.Fingerprint
+	if !html.off {
+		prints = fingerprints(files) // shown in the page; reading the files twice is not needed without it
+	}
+	htmlOut, herr := html.create(reports, "", report.HTMLMeta{Command: "validate", Files: prints, Settings: validateSettings(opts), Started: start})
 	if herr != nil {
 		out.Close()
 		return herr

@@ -21,7 +21,7 @@ type JSONL struct {
 
 // NewJSONL writes records to w.
 func NewJSONL(w io.Writer) *JSONL {
-	return &JSONL{w: bufio.NewWriterSize(w, 64<<10)}
+	return &JSONL{w: bufio.NewWriterSize(w, 256<<10)}
 }
 
 // Write encodes one record; records carried from an earlier run are

@@ -24,7 +24,7 @@ func main() {
 		credit := fmt.Sprintf("%d.%02d", i%500, i%100)
 		email := fmt.Sprintf("user%d@example.com", id)
 		if *bad > 0 && i%*bad == 0 {
-			credit = `"1,5"` // decimal comma, quoted as a spreadsheet writes it: invalid
+			credit = "1,5" // an unquoted decimal comma: a 13th field, which every contender must flag
 		}
 		fmt.Fprintf(w, "%d,%d,%d,%d,%s,%s,%s,+3706%07d,%s,%s,%d.5,%d\n",
 			id, 1+i%2, 2, i%2, last[i%10], first[(i/10)%10], city[(i/100)%10], i%10000000, email, credit, i%25, i%2)

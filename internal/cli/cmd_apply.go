@@ -132,13 +132,9 @@ func (a *app) runApply(ctx context.Context, o *applyOpts, files []string) error 
 	if o.noRetry && !o.resume {
 		return usagef("--no-retry-failed only makes sense with --resume")
 	}
-	prints := make([]report.Fingerprint, len(files))
-	for i, f := range files {
-		fp, err := report.FingerprintFile(f)
-		if err != nil {
-			return usageError{err}
-		}
-		prints[i] = fp
+	prints, err := fingerprintAll(files)
+	if err != nil {
+		return err
 	}
 	js, err := openJournal(jpath, o.resume, files, prints)
 	if err != nil {
@@ -177,32 +173,10 @@ func (a *app) runApply(ctx context.Context, o *applyOpts, files []string) error 
 		a.log.Info().Int("run", js.run).Str("journal", jpath).Int("records", js.index.Lines).Bool("torn_tail_cut", js.index.Torn).Msg("resuming")
 	}
 
-	cols := pipeline.Columns(files, opts)
-	var out report.Multi
-	for _, path := range o.reports {
-		w, err := report.Create(path, report.Options{Columns: cols, Apply: true, Append: js.run > 1})
-		if err != nil {
-			out.Close()
-			return usageError{err}
-		}
-		out = append(out, w)
-	}
-	var failed *report.Failed
-	if o.failedOut != "" {
-		if failed, err = report.CreateFailed(o.failedOut, cols); err != nil {
-			out.Close()
-			return usageError{err}
-		}
-		out = append(out, failed)
-	}
-	htmlOut, err := o.html.create(o.reports, o.failedOut, report.HTMLMeta{Command: "apply", Files: prints, Target: t.label,
+	out, failed, htmlOut, err := openApplyOutputs(o, pipeline.Columns(files, opts), js.run > 1, report.HTMLMeta{Command: "apply", Files: prints, Target: t.label,
 		Profile: orDefault(t.client.Profile().Name), Settings: runs[len(runs)-1].Settings, Started: start, Runs: runs})
 	if err != nil {
-		out.Close()
 		return err
-	}
-	if htmlOut != nil {
-		out = append(out, htmlOut)
 	}
 
 	var lim pipeline.Limiter
@@ -258,6 +232,51 @@ func (a *app) runApply(ctx context.Context, o *applyOpts, files []string) error 
 		fmt.Fprintf(a.env.Stderr, "failed rows: %d written to %s\n", failed.N, o.failedOut)
 	}
 	return applyResult(err, sum)
+}
+
+// fingerprintAll fingerprints the input files, for the journal's runs file.
+func fingerprintAll(files []string) ([]report.Fingerprint, error) {
+	prints := make([]report.Fingerprint, len(files))
+	for i, f := range files {
+		fp, err := report.FingerprintFile(f)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		prints[i] = fp
+	}
+	return prints, nil
+}
+
+// openApplyOutputs creates the reports of a run: the journal and CSV
+// reports (appended to when resuming), the failed-rows file and the HTML page.
+func openApplyOutputs(o *applyOpts, cols []string, resumed bool, meta report.HTMLMeta) (report.Multi, *report.Failed, *report.HTML, error) {
+	var out report.Multi
+	for _, path := range o.reports {
+		w, err := report.Create(path, report.Options{Columns: cols, Apply: true, Append: resumed})
+		if err != nil {
+			out.Close()
+			return nil, nil, nil, usageError{err}
+		}
+		out = append(out, w)
+	}
+	var failed *report.Failed
+	if o.failedOut != "" {
+		var err error
+		if failed, err = report.CreateFailed(o.failedOut, cols); err != nil {
+			out.Close()
+			return nil, nil, nil, usageError{err}
+		}
+		out = append(out, failed)
+	}
+	htmlOut, err := o.html.create(o.reports, o.failedOut, meta)
+	if err != nil {
+		out.Close()
+		return nil, nil, nil, err
+	}
+	if htmlOut != nil {
+		out = append(out, htmlOut)
+	}
+	return out, failed, htmlOut, nil
 }
 
 // applyResult maps the outcome of a run to the error that gives its exit status.

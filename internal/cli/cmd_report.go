@@ -131,20 +131,6 @@ func reportPaths(reports []string, h *report.HTML) string {
 	return strings.Join(reports, ", ")
 }
 
-// fingerprints of the inputs, for the HTML report of validate; a file that
-// cannot be read is shown by its name (the run reports why).
-func fingerprints(files []string) []report.Fingerprint {
-	out := make([]report.Fingerprint, len(files))
-	for i, f := range files {
-		fp, err := report.FingerprintFile(f)
-		if err != nil {
-			fp = report.Fingerprint{Path: f}
-		}
-		out[i] = fp
-	}
-	return out
-}
-
 // validateSettings are the reading options of a validate run, for its HTML report.
 func validateSettings(opts source.Options) map[string]string {
 	m := map[string]string{}

@@ -124,7 +124,7 @@ func (a *app) runValidate(ctx context.Context, s *schema.Schema, opts source.Opt
 	}
 	var prints []report.Fingerprint
 	if !html.off {
-		prints = fingerprints(files) // shown in the page; reading the files twice is not needed without it
+		prints, _ = fingerprintAll(files) // shown in the page; an unreadable file is reported by the run itself
 	}
 	htmlOut, herr := html.create(reports, "", report.HTMLMeta{Command: "validate", Files: prints, Settings: validateSettings(opts), Started: start})
 	if herr != nil {

@@ -35,20 +35,7 @@ func TestFaultSoak(t *testing.T) {
 
 	ctx := context.Background()
 	faults := morsim.Faults{Error500: 0.05, Error503: 0.04, TooMany429: 0.04, RetryAfter: time.Second, Drop: 0.04, Hang: 0.03, Seed: 7}
-	sim, err := morsim.Open(ctx, morsim.Config{DBPath: filepath.Join(dir, "sim.db"), SeedPath: seed, Faults: faults})
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, err := sim.Start(ctx, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		defer cancel()
-		sim.Shutdown(sctx)
-		sim.Close()
-	})
+	sim, base := apStartSim(t, seed, faults)
 	env := map[string]string{"MORBULK_USER": "admin", "MORBULK_PASSWORD": "admin1", "MORBULK_SECRET": "secret"}
 
 	// The phases run one after the other (not in parallel: each counts goroutines).

@@ -2,7 +2,6 @@ package cli_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"crypto/sha1"
 	"encoding/hex"
@@ -107,21 +106,7 @@ func TestSecretsNeverWritten(t *testing.T) {
 	}
 	pwFile, skFile, badPwFile, badSkFile := file("pw", pw), file("sk", sk), file("badpw", badPw), file("badsk", badSk)
 
-	ctx := context.Background()
-	sim, err := morsim.Open(ctx, morsim.Config{DBPath: filepath.Join(in, "server.db"), SeedPath: seed})
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, err := sim.Start(ctx, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		defer cancel()
-		sim.Shutdown(sctx)
-		sim.Close()
-	})
+	_, base := apStartSim(t, seed, morsim.Faults{})
 
 	right := map[string]string{"MORBULK_USER": "admin", "MORBULK_PASSWORD": pw, "MORBULK_SECRET": sk}
 	wrongPw := map[string]string{"MORBULK_USER": "admin", "MORBULK_PASSWORD": badPw, "MORBULK_SECRET": sk}
@@ -228,7 +213,7 @@ func TestSecretsNeverWritten(t *testing.T) {
 
 	// Every file morbulk wrote.
 	files := 0
-	err = filepath.WalkDir(out, func(path string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(out, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}

@@ -3,7 +3,6 @@ package morsim
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strconv"
 )
 
@@ -11,17 +10,8 @@ import (
 // user_details_get (doc §5.1). It shares the pre-checks and the hash check of
 // user_update_api.
 func (s *Sim) userDetails(ctx context.Context, pr *profile, p params, method string) (reply, error) {
-	if on, err := conflineOn(ctx, s.db, ConfAllowAPI, 0); err != nil {
-		return reply{}, err
-	} else if !on {
-		return reply{body: precheckError(pr, "API Requests are disabled"), outcome: "api_disabled"}, nil
-	}
-	if method == http.MethodGet || method == http.MethodHead {
-		if on, err := conflineOn(ctx, s.db, ConfAllowGETAPI, 0); err != nil {
-			return reply{}, err
-		} else if !on {
-			return reply{body: precheckError(pr, "GET Requests are disabled"), outcome: "get_disabled"}, nil
-		}
+	if rep, stop, err := s.beforeFilters(ctx, pr, method); stop || err != nil {
+		return rep, err
 	}
 	ok, err := s.checkHash(ctx, s.db, pr, p)
 	if err != nil {

@@ -198,20 +198,29 @@ func castColumn(kind colKind, v string) any {
 	return v
 }
 
-// userUpdate is ApiController#user_update_api (doc §1.3, §3, §4).
-func (s *Sim) userUpdate(ctx context.Context, pr *profile, p params, method string) (reply, error) {
-	// 1-2: the before_filters.
+// beforeFilters are check_allow_api and check_send_method, shared by every
+// API method (doc §1.3 steps 1-2): stop is true when they answered.
+func (s *Sim) beforeFilters(ctx context.Context, pr *profile, method string) (rep reply, stop bool, err error) {
 	if on, err := conflineOn(ctx, s.db, ConfAllowAPI, 0); err != nil {
-		return reply{}, err
+		return reply{}, true, err
 	} else if !on {
-		return reply{body: precheckError(pr, "API Requests are disabled"), outcome: "api_disabled"}, nil
+		return reply{body: precheckError(pr, "API Requests are disabled"), outcome: "api_disabled"}, true, nil
 	}
 	if method == http.MethodGet || method == http.MethodHead {
 		if on, err := conflineOn(ctx, s.db, ConfAllowGETAPI, 0); err != nil {
-			return reply{}, err
+			return reply{}, true, err
 		} else if !on {
-			return reply{body: precheckError(pr, "GET Requests are disabled"), outcome: "get_disabled"}, nil
+			return reply{body: precheckError(pr, "GET Requests are disabled"), outcome: "get_disabled"}, true, nil
 		}
+	}
+	return reply{}, false, nil
+}
+
+// userUpdate is ApiController#user_update_api (doc §1.3, §3, §4).
+func (s *Sim) userUpdate(ctx context.Context, pr *profile, p params, method string) (reply, error) {
+	// 1-2: the before_filters.
+	if rep, stop, err := s.beforeFilters(ctx, pr, method); stop || err != nil {
+		return rep, err
 	}
 
 	s.writeMu.Lock()

@@ -26,9 +26,10 @@ run: build
 	./$(BIN) apply --sim --rate 0 --workers 8 samples/migration-import.csv samples/tariff-sweep.csv samples/tax-sweep.yaml samples/excel-de.csv; \
 	  rc=$$?; [ $$rc -le 3 ] || exit $$rc; echo "make run: exit status $$rc (3 = some rows were rejected, as the samples intend)"
 
-# bench: Go micro-benchmarks, validate on 1,000,000 rows beside encoding/csv, apply against the
+# Runs the Go micro-benchmarks, validate on 1,000,000 rows beside encoding/csv, apply against the
 # simulator (20,000 rows; 50 ms latency), then the comparison with Miller, csvkit, newman and
 # parallel+curl (installs them; about 10 minutes; rewrites docs/benchmarks.md).
+# bench: benchmarks, and the comparison with the tools operators use instead (docs/benchmarks.md).
 bench: build
 	$(GO) test -run=NONE -bench=. -benchmem ./...
 	./bench/validate.sh

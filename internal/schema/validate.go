@@ -250,7 +250,10 @@ func (v *Validator) Check(row source.Row, h *Header, params []KV) Outcome {
 			out.Errors = append(out.Errors, Problem{Column: name, Message: "an unquoted " + f.Value + " is YAML null: quote it ('" + f.Value + "') to mean the text, or leave the key out to keep the current value"})
 			continue
 		}
-		val := strings.TrimSpace(f.Value)
+		val := f.Value
+		if n := len(val); n > 0 && (val[0] <= ' ' || val[n-1] <= ' ' || val[0] >= 0x80 || val[n-1] >= 0x80) {
+			val = strings.TrimSpace(val) // the common case has nothing to trim
+		}
 		if val == "" {
 			continue // empty means "leave unchanged"
 		}
@@ -563,8 +566,7 @@ func checkDecimal(p *Param, val string) (string, string) {
 	if neg {
 		s = s[1:]
 	}
-	intPart, frac, hasDot := strings.Cut(s, ".")
-	if allDigits(intPart) && (!hasDot || allDigits(frac)) && len(s) <= 24 {
+	if plainDecimal(s) {
 		if neg && !p.Negative {
 			if p.Code == "credit" {
 				return "", "must not be negative (got " + quote(val) + "): MOR silently stores a negative credit as 0; for unlimited credit send unlimited=1 instead"
@@ -574,6 +576,25 @@ func checkDecimal(p *Param, val string) (string, string) {
 		return val, ""
 	}
 	return "", decimalHint(val)
+}
+
+// plainDecimal tells whether s is digits, optionally a point and more digits.
+func plainDecimal(s string) bool {
+	if len(s) == 0 || len(s) > 24 {
+		return false
+	}
+	digits, dot := 0, -1
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.' && dot < 0:
+			dot = i
+		default:
+			return false
+		}
+	}
+	return dot != 0 && dot != len(s)-1 && digits > 0
 }
 
 func decimalHint(val string) string {

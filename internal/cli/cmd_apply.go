@@ -4,8 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
+	"math"
 	"strings"
 	"time"
 
@@ -102,6 +101,12 @@ func (a *app) runApply(ctx context.Context, o *applyOpts, files []string) error 
 	if o.workers < 1 || o.workers > 256 {
 		return usagef("--workers %d: use 1 to 256", o.workers)
 	}
+	if math.IsNaN(o.rate) || math.IsInf(o.rate, 0) {
+		return usagef("--rate %v: give a number of requests per second, 0 for no limit", o.rate)
+	}
+	if o.conn.timeout <= 0 {
+		return usagef("--timeout %v: give a positive duration, e.g. 30s", o.conn.timeout)
+	}
 	if o.rate < 0 || o.burst < 1 || o.retries < 0 || o.maxConsec < 0 || o.maxErrors < 0 || o.limit < 0 {
 		return usagef("--rate, --retries, --max-* and --limit must not be negative, --burst at least 1")
 	}
@@ -115,7 +120,7 @@ func (a *app) runApply(ctx context.Context, o *applyOpts, files []string) error 
 	}
 	start := a.env.Now()
 	if len(o.reports) == 0 {
-		base := filepath.Join("reports", "apply-"+start.Format("20060102-150405"))
+		base := defaultBase("apply", start)
 		if o.resume {
 			j, err := latestJournal("reports")
 			if err != nil {
@@ -132,11 +137,14 @@ func (a *app) runApply(ctx context.Context, o *applyOpts, files []string) error 
 	if o.noRetry && !o.resume {
 		return usagef("--no-retry-failed only makes sense with --resume")
 	}
+	if err := checkOutputs(files, append([]string{o.failedOut, o.html.target(o.reports)}, o.reports...)); err != nil {
+		return err
+	}
 	prints, err := fingerprintAll(files)
 	if err != nil {
 		return err
 	}
-	js, err := openJournal(jpath, o.resume, files, prints)
+	js, err := checkJournal(jpath, o.resume, prints)
 	if err != nil {
 		return err
 	}
@@ -163,17 +171,20 @@ func (a *app) runApply(ctx context.Context, o *applyOpts, files []string) error 
 		"workers": fmt.Sprint(o.workers), "rate": fmt.Sprint(o.rate), "burst": fmt.Sprint(o.burst), "retries": fmt.Sprint(o.retries),
 		"limit": fmt.Sprint(o.limit), "max_errors": fmt.Sprint(o.maxErrors), "max_consecutive_failures": fmt.Sprint(o.maxConsec),
 	}})
-	if err := os.MkdirAll(filepath.Dir(jpath), 0o755); err != nil {
-		return fmt.Errorf("create report folder: %w", err)
+	jf, err := js.open()
+	if err != nil {
+		return err
 	}
+	journal := report.JournalWriter(jf)
 	if err := report.WriteRuns(jpath, runs); err != nil {
+		journal.Close()
 		return err
 	}
 	if js.run > 1 {
 		a.log.Info().Int("run", js.run).Str("journal", jpath).Int("records", js.index.Lines).Bool("torn_tail_cut", js.index.Torn).Msg("resuming")
 	}
 
-	out, failed, htmlOut, err := openApplyOutputs(o, pipeline.Columns(files, opts), js.run > 1, report.HTMLMeta{Command: "apply", Files: prints, Target: t.label,
+	out, failed, htmlOut, err := openApplyOutputs(o, journal, pipeline.Columns(files, opts), js.run > 1, report.HTMLMeta{Command: "apply", Files: prints, Target: t.label,
 		Profile: orDefault(t.client.Profile().Name), Settings: runs[len(runs)-1].Settings, Started: start, Runs: runs})
 	if err != nil {
 		return err
@@ -200,13 +211,16 @@ func (a *app) runApply(ctx context.Context, o *applyOpts, files []string) error 
 	prog.start()
 	sum := report.NewSummary(start)
 	in := &pipeline.Intake{Schema: s, Validator: s.NewValidator(a.env.Now), Options: opts, KeepInput: true,
-		OnFile: func(name string, info source.Info) { a.log.Info().Str("file", name).Msg(pipeline.Describe(info)) }}
+		OnFile: a.logFile}
 	err = ap.Run(ctx, callCtx, func(emit func(pipeline.Checked) error) error {
 		return in.Run(ctx, files, func(c pipeline.Checked) error {
 			if msg, bad := pre.bad[c.Rec.File]; bad && c.Rec.Status == report.StatusValid {
 				c.Rec.Status = report.StatusFileError
 				c.Rec.Params = nil
 				c.Rec.Errors = append(c.Rec.Errors, report.Issue{Message: "not sent: this file has errors (" + msg + ")"})
+			}
+			if orig, ok := js.names[c.Rec.File]; ok {
+				c.Rec.File = orig // the journal knows the file by the name its first run used
 			}
 			return emit(c)
 		})
@@ -240,7 +254,7 @@ func fingerprintAll(files []string) ([]report.Fingerprint, error) {
 	for i, f := range files {
 		fp, err := report.FingerprintFile(f)
 		if err != nil {
-			return nil, usageError{err}
+			return nil, usageError{fmt.Errorf("input file %q cannot be read: %w", f, errors.Unwrap(err))}
 		}
 		prints[i] = fp
 	}
@@ -249,9 +263,13 @@ func fingerprintAll(files []string) ([]report.Fingerprint, error) {
 
 // openApplyOutputs creates the reports of a run: the journal and CSV
 // reports (appended to when resuming), the failed-rows file and the HTML page.
-func openApplyOutputs(o *applyOpts, cols []string, resumed bool, meta report.HTMLMeta) (report.Multi, *report.Failed, *report.HTML, error) {
-	var out report.Multi
+func openApplyOutputs(o *applyOpts, journal report.Writer, cols []string, resumed bool, meta report.HTMLMeta) (report.Multi, *report.Failed, *report.HTML, error) {
+	out := report.Multi{journal}
+	jpath := journalPath(o.reports)
 	for _, path := range o.reports {
+		if path == jpath {
+			continue // already open, and locked
+		}
 		w, err := report.Create(path, report.Options{Columns: cols, Apply: true, Append: resumed})
 		if err != nil {
 			out.Close()
@@ -277,6 +295,16 @@ func openApplyOutputs(o *applyOpts, cols []string, resumed bool, meta report.HTM
 		out = append(out, htmlOut)
 	}
 	return out, failed, htmlOut, nil
+}
+
+// logFile says what was detected about an input file; a warning when the
+// reader had to overrule the options (a forced encoding on a UTF-8 file).
+func (a *app) logFile(name string, info source.Info) {
+	ev := a.log.Info()
+	if info.Note != "" {
+		ev = a.log.Warn()
+	}
+	ev.Str("file", name).Msg(pipeline.Describe(info))
 }
 
 // applyResult maps the outcome of a run to the error that gives its exit status.

@@ -58,7 +58,7 @@ The secret comes from MORBULK_SECRET or --secret-file, never from a flag.
 				}
 				ps = append(ps, mor.Param{Key: k, Value: v})
 			}
-			a.warnHashArgs(ps)
+			ps = a.codesOf(ps)
 			h := mor.NewHasher().Hash(hm, prof.Hashable(ps), secret)
 			out := a.env.Stdout
 			fmt.Fprintf(out, "mode: %s\n", h.Mode)
@@ -91,18 +91,24 @@ The secret comes from MORBULK_SECRET or --secret-file, never from a flag.
 	return cmd
 }
 
-// warnHashArgs warns, without refusing, about values validate would reject.
-func (a *app) warnHashArgs(ps mor.Params) {
+// codesOf puts each key on the wire name the server hashes: a readable
+// alias becomes its code (said on stderr), and unknown or never-hashed keys
+// are kept with a warning, without refusing anything.
+func (a *app) codesOf(ps mor.Params) mor.Params {
 	s := schema.New()
-	for _, p := range ps {
+	out := make(mor.Params, len(ps))
+	for i, p := range ps {
+		out[i] = p
 		par, ok := s.Lookup(p.Key)
 		switch {
 		case !ok:
 			a.log.Warn().Str("key", p.Key).Msg("not a user_update_api parameter: morbulk never sends it; if the server knows the name it changes the hash (see --explain)")
 		case par.Code != p.Key:
-			a.log.Warn().Str("key", p.Key).Msg("this is the readable alias of " + par.Code + ": on the wire the parameter is " + par.Code + ", and only the code is hashed")
+			a.log.Warn().Str("key", p.Key).Msg(p.Key + " is the readable name of " + par.Code + ": hashed as " + par.Code + ", the name sent on the wire")
+			out[i].Key = par.Code
 		case !par.Hashed():
 			a.log.Warn().Str("key", p.Key).Msg("the server never hashes " + p.Key + " (it is sent, but left out of the hash)")
 		}
 	}
+	return out
 }

@@ -86,10 +86,7 @@ func (f *htmlFlags) create(reports []string, failedOut string, meta report.HTMLM
 		}
 		return nil, nil
 	}
-	path := f.path
-	if path == "" && len(reports) > 0 {
-		path = strings.TrimSuffix(reports[0], filepath.Ext(reports[0])) + ".html"
-	}
+	path := f.target(reports)
 	if path == "" {
 		return nil, nil
 	}

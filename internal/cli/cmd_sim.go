@@ -35,7 +35,11 @@ only a new one. Fault injection flags make it fail on purpose, for rehearsals.
 			if db == "" {
 				db = "reports/sim-" + a.env.Now().Format("20060102-150405") + ".db"
 			}
-			s, err := morsim.Open(ctx, morsim.Config{DBPath: db, SeedPath: seed, Profile: profile, Faults: faults, Logger: a.log})
+			sd, err := loadSeed(seed)
+			if err != nil {
+				return usageError{fmt.Errorf("simulator: %w", err)}
+			}
+			s, err := morsim.Open(ctx, morsim.Config{DBPath: db, Seed: sd, Profile: profile, Faults: faults, Logger: a.log})
 			if err != nil {
 				return usageError{fmt.Errorf("simulator: %w", err)}
 			}
@@ -60,7 +64,7 @@ only a new one. Fault injection flags make it fail on purpose, for rehearsals.
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&seed, "seed", defaultSeed, "seed file used to fill a new database")
+	fl.StringVar(&seed, "seed", "", "seed file used to fill a new database (default: the sample seed built in, samples/seed.yaml)")
 	fl.StringVar(&db, "db", "", "SQLite file; an existing one is used as it is (default: a fresh file under reports/)")
 	fl.StringVar(&listen, "listen", "127.0.0.1:8080", "address to listen on (127.0.0.1:0 for a random port)")
 	fl.StringVar(&profile, "profile", "", "mor11, mor12, x3 or x4 (default: the seed's, else mor12)")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -103,8 +104,11 @@ spreadsheet and feed it back). Without --report, both go under reports/.
 func (a *app) runValidate(ctx context.Context, s *schema.Schema, opts source.Options, reports, files []string, html htmlFlags) error {
 	start := a.env.Now()
 	if len(reports) == 0 {
-		base := filepath.Join("reports", "validate-"+start.Format("20060102-150405"))
+		base := defaultBase("validate", start)
 		reports = []string{base + ".jsonl", base + ".csv"}
+	}
+	if err := checkOutputs(files, append([]string{html.target(reports)}, reports...)); err != nil {
+		return err
 	}
 	var cols []string
 	for _, r := range reports {
@@ -137,9 +141,7 @@ func (a *app) runValidate(ctx context.Context, s *schema.Schema, opts source.Opt
 	sum := report.NewSummary(start)
 	in := &pipeline.Intake{
 		Schema: s, Validator: s.NewValidator(a.env.Now), Options: opts, KeepInput: cols != nil, Prefetch: true,
-		OnFile: func(name string, info source.Info) {
-			a.log.Info().Str("file", name).Msg(pipeline.Describe(info))
-		},
+		OnFile: a.logFile,
 	}
 	shown := 0
 	err := pipeline.Batched(ctx, func(next func() *report.Record) error {
@@ -147,7 +149,7 @@ func (a *app) runValidate(ctx context.Context, s *schema.Schema, opts source.Opt
 		return in.Run(ctx, files, func(pipeline.Checked) error { return nil })
 	}, func(r *report.Record) error {
 		sum.Add(r)
-		if len(r.Errors) > 0 && shown < maxShown {
+		if (len(r.Errors) > 0 || len(r.Warnings) > 0) && shown < maxShown {
 			shown++
 			a.showErrors(r)
 		}
@@ -174,9 +176,13 @@ func (a *app) runValidate(ctx context.Context, s *schema.Schema, opts source.Opt
 // maxShown is how many rows with errors are also printed on stderr.
 const maxShown = 20
 
-// showErrors prints a row's errors on stderr as file:row: column: message.
+// showErrors prints a row's errors and warnings on stderr as
+// file: row N (line L): column: message.
 func (a *app) showErrors(r *report.Record) {
-	for _, e := range r.Errors {
+	for i, e := range append(slices.Clip(r.Errors), r.Warnings...) {
+		if i >= len(r.Errors) {
+			e.Message = "warning: " + e.Message
+		}
 		col := ""
 		if e.Column != "" {
 			col = e.Column + ": "

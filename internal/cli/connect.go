@@ -13,10 +13,17 @@ import (
 
 	"github.com/morbulk/morbulk/internal/mor"
 	"github.com/morbulk/morbulk/internal/morsim"
+	"github.com/morbulk/morbulk/samples"
 )
 
-// defaultSeed is the simulator seed used when --sim-seed is not given.
-const defaultSeed = "samples/seed.yaml"
+// loadSeed reads the simulator seed named by a flag, or the sample seed
+// built into the binary when none is named.
+func loadSeed(path string) (*morsim.Seed, error) {
+	if path == "" {
+		return morsim.ParseSeed(samples.Seed())
+	}
+	return morsim.LoadSeed(path)
+}
 
 // connFlags say which server to talk to and how; apply and doctor share them.
 type connFlags struct {
@@ -54,7 +61,7 @@ func (f *connFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.config, "config", "", "YAML config file with named servers (or MORBULK_CONFIG)")
 	fl.StringVar(&f.server, "server", "", "which server entry of the config file to use")
 	fl.BoolVar(&f.sim, "sim", false, "use the built-in MOR simulator on a loopback port instead of a real server")
-	fl.StringVar(&f.simSeed, "sim-seed", defaultSeed, "simulator seed file (used to fill a new database)")
+	fl.StringVar(&f.simSeed, "sim-seed", "", "simulator seed file, used to fill a new database (default: the sample seed built in, samples/seed.yaml)")
 	fl.StringVar(&f.simDB, "sim-db", "", "simulator SQLite file; an existing file is reused as it is (default: a fresh file under reports/)")
 	fl.StringVar(&f.simProfile, "sim-profile", "", "simulator profile: mor11, mor12, x3 or x4 (default: the seed's, else mor12)")
 }
@@ -98,7 +105,7 @@ func (a *app) connect(ctx context.Context, f *connFlags) (*target, error) {
 	t := &target{entry: entry, close: func() {}}
 	profileName := firstOf(f.profile, entry.Profile)
 	if f.sim {
-		seed, err := morsim.LoadSeed(f.simSeed)
+		seed, err := loadSeed(f.simSeed)
 		if err != nil {
 			return nil, usageError{fmt.Errorf("--sim-seed: %w", err)}
 		}

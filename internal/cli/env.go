@@ -16,14 +16,14 @@ type Env struct {
 	Stderr  io.Writer
 	Getenv  func(string) string
 	Now     func() time.Time
-	Signals <-chan os.Signal // interrupts (SIGINT, SIGTERM); may be nil
+	Signals <-chan os.Signal // interrupts (SIGINT, SIGTERM, SIGHUP); may be nil
 	IsTTY   func(w io.Writer) bool
 }
 
 // OSEnv is the environment of the real process.
 func OSEnv() Env {
 	sig := make(chan os.Signal, 2)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP) // a dropped SSH session stops a run as Ctrl-C does
 	return Env{
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		Getenv: os.Getenv, Now: time.Now, Signals: sig,

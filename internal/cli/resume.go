@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -13,10 +14,12 @@ import (
 
 // journalState is what apply knows about its journal before it starts.
 type journalState struct {
-	path  string
-	runs  []report.RunInfo
-	index *report.Journal // nil for a new journal
-	run   int             // the number of this run
+	path   string
+	runs   []report.RunInfo
+	index  *report.Journal // nil for a new journal
+	run    int             // the number of this run
+	resume bool
+	names  map[string]string // input path now -> the path the first run used, where they differ
 }
 
 // finalStatuses are the statuses a resumed run does not send again.
@@ -48,12 +51,12 @@ func latestJournal(dir string) (string, error) {
 	return matches[len(matches)-1], nil
 }
 
-// openJournal prepares the journal: for a new run it must not exist yet
-// (an existing journal is continued with --resume, never overwritten); for a
-// resumed run the inputs must be the ones fingerprinted by the first run, a
-// torn last line is cut off, and the rows already final are indexed.
-func openJournal(path string, resume bool, files []string, prints []report.Fingerprint) (*journalState, error) {
-	st := &journalState{path: path, run: 1}
+// checkJournal looks at the journal before anything starts: for a new run
+// it must not exist yet (an existing journal is continued with --resume,
+// never overwritten); for a resumed run it must exist and the inputs must be
+// the ones fingerprinted by its first run.
+func checkJournal(path string, resume bool, prints []report.Fingerprint) (*journalState, error) {
+	st := &journalState{path: path, run: 1, resume: resume}
 	_, err := os.Stat(path)
 	exists := err == nil
 	if !resume {
@@ -75,18 +78,43 @@ func openJournal(path string, resume bool, files []string, prints []report.Finge
 	if err := sameInputs(runs[0].Files, prints); err != nil {
 		return nil, err
 	}
-	idx, err := report.ReadJournal(path)
-	if err != nil {
-		return nil, err
-	}
-	if idx.Torn {
-		if err := os.Truncate(path, idx.Valid); err != nil {
-			return nil, fmt.Errorf("cut the torn last line of the journal: %w", err)
+	st.names = map[string]string{}
+	for i, fp := range runs[0].Files {
+		if prints[i].Path != fp.Path {
+			st.names[prints[i].Path] = fp.Path
 		}
 	}
-	st.runs, st.index = runs, idx
+	st.runs = runs
 	st.run = runs[len(runs)-1].Run + 1
 	return st, nil
+}
+
+// open opens and locks the journal; for a resumed run it then cuts a torn
+// last line and indexes the rows already final. Nothing reads or changes
+// the journal before the lock is held.
+func (st *journalState) open() (*os.File, error) {
+	f, err := report.OpenJournal(st.path, st.resume)
+	if errors.Is(err, fs.ErrExist) {
+		return nil, usagef("journal %s already exists (another run has just created it): choose another --report path", st.path)
+	}
+	if errors.Is(err, report.ErrLocked) {
+		return nil, usagef("%v: wait for it to finish, or choose another --report path", err)
+	}
+	if err != nil || !st.resume {
+		return f, err
+	}
+	idx, err := report.ReadJournal(st.path)
+	if err == nil && idx.Torn {
+		if terr := f.Truncate(idx.Valid); terr != nil {
+			err = fmt.Errorf("cut the torn last line of the journal: %w", terr)
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	st.index = idx
+	return f, nil
 }
 
 // errInputChanged means a resumed run was given other inputs than the first run.
@@ -98,9 +126,10 @@ func sameInputs(was, now []report.Fingerprint) error {
 	}
 	for i := range was {
 		switch {
-		case was[i].Path != now[i].Path:
-			return usageError{fmt.Errorf("%w: file %d was %s, now %s; give the same files in the same order", errInputChanged, i+1, was[i].Path, now[i].Path)}
 		case was[i].Size != now[i].Size || was[i].SHA256 != now[i].SHA256:
+			if was[i].Path != now[i].Path {
+				return usageError{fmt.Errorf("%w: file %d was %s, now %s, and the content differs; give the same files in the same order", errInputChanged, i+1, was[i].Path, now[i].Path)}
+			}
 			return usageError{fmt.Errorf("%w: %s has changed since the first run (size %d -> %d, sha256 %.12s -> %.12s): rows are matched by number, so resuming would skip or repeat rows; put the original file back, or start a new run with the changed file and another --report path",
 				errInputChanged, now[i].Path, was[i].Size, now[i].Size, was[i].SHA256, now[i].SHA256)}
 		}

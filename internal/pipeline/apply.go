@@ -346,7 +346,7 @@ func (a *Applier) send(ctx context.Context, rec *report.Record) {
 	a.Stats.Failed.Add(1)
 	if n := a.failed.Add(1); a.cfg.MaxErrors > 0 && n >= int64(a.cfg.MaxErrors) {
 		a.Stop(&StopError{Reason: ErrMaxErrors, Detail: fmt.Sprintf("%d rows failed (--max-errors %d)", n, a.cfg.MaxErrors),
-			Fix: "look at the failed rows in the report, fix them, then run again with --resume"})
+			Fix: "look at the failed rows in the report (or write them with --failed-out); run again with --resume to send the rows not sent yet, and apply the fixed failed rows as a new run"})
 	}
 }
 

@@ -206,13 +206,17 @@ func Columns(files []string, opts source.Options) []string {
 
 // Describe says in words what was detected about a file, for logs.
 func Describe(info source.Info) string {
+	note := ""
+	if info.Note != "" {
+		note = "; " + info.Note
+	}
 	if info.Format == "csv" {
 		d := map[string]string{",": "comma", ";": "semicolon", "\t": "TAB"}[info.Delimiter]
 		how := "detected"
 		if !info.Detected {
 			how = "given"
 		}
-		return fmt.Sprintf("CSV, %s, delimiter %s (%s)", info.Encoding, d, how)
+		return fmt.Sprintf("CSV, %s, delimiter %s (%s)%s", info.Encoding, d, how, note)
 	}
-	return fmt.Sprintf("YAML, %s", info.Encoding)
+	return fmt.Sprintf("YAML, %s%s", info.Encoding, note)
 }

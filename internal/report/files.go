@@ -78,6 +78,38 @@ type Options struct {
 	FlushEvery int      // JSONL: flush every n records (default 1: every record)
 }
 
+// OpenJournal opens the journal of an apply run and locks it for as long
+// as it stays open, so that two runs can never write one journal. A new
+// journal must not exist yet (the error wraps fs.ErrExist); a resumed one
+// must exist and is appended to. The file is mode 0600.
+func OpenJournal(path string, resume bool) (*os.File, error) {
+	flag := os.O_CREATE | os.O_WRONLY | os.O_EXCL
+	if resume {
+		flag = os.O_WRONLY | os.O_APPEND
+	} else if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("create report folder: %w", err)
+	}
+	f, err := os.OpenFile(path, flag, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open journal: %w", err)
+	}
+	if err := lock(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("open journal: %w", err)
+	}
+	return f, nil
+}
+
+// JournalWriter writes records to a journal opened with OpenJournal and
+// closes (and so unlocks) it on Close.
+func JournalWriter(f *os.File) Writer {
+	return &fileWriter{Writer: NewJSONL(f), f: f}
+}
+
 // Multi writes every record to each writer in turn.
 type Multi []Writer
 

@@ -36,20 +36,36 @@ type HTMLMeta struct {
 	Runs     []RunInfo         // the runs of a resumed journal, oldest first; optional
 }
 
-// Limits that keep a report of 100,000 rows small and quick to open.
+// Limits that keep a report small and quick to open, and the writer's
+// memory bounded whatever the number of rows.
 const (
+	// htmlTableRows is the most rows the row table keeps (about 100 bytes
+	// each, plus the user id and message): every row with a problem first,
+	// then OK rows (updated, valid, skipped) while room remains. The counts,
+	// groups and charts cover every row all the same; the CSV report has
+	// every row.
+	htmlTableRows = 100_000
+	// htmlGroupRefs is the most row references the groups keep for their
+	// "show these rows in the table" button, all groups together.
+	htmlGroupRefs = 4 * htmlTableRows
+	// htmlFineBuckets is the most time buckets kept while rows come in;
+	// they are merged into at most htmlMaxBuckets for the page.
+	htmlFineBuckets = 1200
+
 	htmlMsgRunes     = 300 // a row's message in the table
 	htmlSampleRunes  = 500 // a group's sample message
 	htmlGroupHits    = 50  // rows listed under an error group; the rest via the table
-	htmlGroups       = 200 // error groups shown; the rest are summed up
+	htmlGroups       = 200 // distinct groups kept (errors, and warnings); the rest are summed up
 	htmlMaxBuckets   = 60  // time buckets of the apply charts
 	htmlTableRowsPer = 200 // rows the table shows at a time
 )
 
-// HTML writes a self-contained HTML report of a run. It keeps a compact
-// line per row (never the Record) and the aggregates, and writes the page
-// on Close, through a temporary file renamed into place: a run that dies
-// leaves no half-written report.
+// HTML writes a self-contained HTML report of a run. It keeps the
+// aggregates of every row (counts, problem groups, time buckets, latency
+// distributions) and a compact line (never the Record) for at most
+// htmlTableRows rows, so its memory is bounded whatever the size of the
+// run. It writes the page on Close, through a temporary file renamed into
+// place: a run that dies leaves no half-written report.
 type HTML struct {
 	path string
 	tmp  *os.File
@@ -59,10 +75,20 @@ type HTML struct {
 	fileIdx map[string]int32
 	msgs    []string
 	msgIdx  map[string]int32
-	rows    []htmlRow
+	rows    []htmlRow // the rows the table keeps, at most htmlTableRows
+	okSlots []int32   // indexes into rows of the OK rows: the ones to give up for a row with a problem
+	total   int       // rows written
 	counts  map[string]int
 	errs    groupSet
 	warns   groupSet
+	refs    int   // row references kept by the groups
+	maxRun  int16 // the latest run of any row
+	tl      timeAgg
+	sent    int // rows sent, all runs
+	tries   int // requests, with retries
+	first   int64
+	last    int64
+	lat     latDist // latency of every row sent
 	closed  bool
 }
 
@@ -72,6 +98,7 @@ var _ Writer = (*HTML)(nil)
 type htmlRow struct {
 	sentAt   int64 // Unix milliseconds; 0 = never sent
 	uid      string
+	seq      int32 // the order it was written in, as the groups know it
 	row      int32
 	line     int32
 	file     int32 // index into files
@@ -118,34 +145,78 @@ func (h *HTML) Write(r *Record) error {
 	if h.closed {
 		return errors.New("HTML report: write after close")
 	}
-	if len(h.rows) >= math.MaxInt32 {
+	if h.total >= math.MaxInt32 {
 		return errors.New("HTML report: too many rows")
 	}
-	idx := int32(len(h.rows))
+	seq := int32(h.total)
+	h.total++
 	st := statusIndex(r.Status)
-	hr := htmlRow{
-		uid: strings.Clone(r.UserID), row: clamp32(r.Row), line: clamp32(r.Line),
-		file: h.intern(&h.files, h.fileIdx, r.File), msg: -1,
-		latency: float32(r.LatencyMS), attempts: clamp32(r.Attempts),
-		http: int16(min(max(r.HTTPStatus, 0), math.MaxInt16)), run: int16(min(max(r.Run, 0), math.MaxInt16)), status: st,
-	}
-	if !r.SentAt.IsZero() {
-		hr.sentAt = r.SentAt.UnixMilli()
-	}
-	if m := rowMessage(r); m != "" {
-		hr.msg = h.intern(&h.msgs, h.msgIdx, truncRunes(m, htmlMsgRunes))
-	}
-	h.rows = append(h.rows, hr)
-	h.counts[statusName(st)]++
-
 	status := statusName(st)
-	for _, is := range rowProblems(r) {
-		h.errs.add(status, is.Column, is.Message, idx)
+	h.counts[status]++
+	run := int16(min(max(r.Run, 0), math.MaxInt16))
+	h.maxRun = max(h.maxRun, run)
+	var sentAt int64
+	if !r.SentAt.IsZero() {
+		sentAt = r.SentAt.UnixMilli()
+	}
+	if r.Attempts > 0 {
+		h.sent++
+		h.tries += r.Attempts
+		h.lat.add(float32(r.LatencyMS))
+		if sentAt != 0 && (h.first == 0 || sentAt < h.first) {
+			h.first = sentAt
+		}
+		h.last = max(h.last, sentAt)
+		if sentAt != 0 {
+			h.tl.add(run, sentAt, r.Attempts, status == StatusFailed, float32(r.LatencyMS))
+		}
+	}
+
+	// The table keeps every row with a problem, then OK rows while room remains.
+	ok := okStatus(status)
+	slot := -1
+	switch {
+	case len(h.rows) < htmlTableRows:
+		slot = len(h.rows)
+		h.rows = append(h.rows, htmlRow{})
+		if ok {
+			h.okSlots = append(h.okSlots, int32(slot))
+		}
+	case !ok && len(h.okSlots) > 0:
+		slot = int(h.okSlots[len(h.okSlots)-1])
+		h.okSlots = h.okSlots[:len(h.okSlots)-1]
+	}
+	kept := slot >= 0
+	if kept {
+		hr := htmlRow{
+			uid: strings.Clone(r.UserID), seq: seq, row: clamp32(r.Row), line: clamp32(r.Line),
+			file: h.intern(&h.files, h.fileIdx, r.File), msg: -1,
+			latency: float32(r.LatencyMS), attempts: clamp32(r.Attempts),
+			http: int16(min(max(r.HTTPStatus, 0), math.MaxInt16)), run: run, status: st, sentAt: sentAt,
+		}
+		if m := rowMessage(r); m != "" {
+			hr.msg = h.intern(&h.msgs, h.msgIdx, truncRunes(m, htmlMsgRunes))
+		}
+		h.rows[slot] = hr
+	}
+
+	var where groupHit
+	probs := rowProblems(r)
+	if len(probs) > 0 || len(r.Warnings) > 0 {
+		where = groupHit{file: h.intern(&h.files, h.fileIdx, r.File), row: clamp32(r.Row), uid: r.UserID}
+	}
+	for _, is := range probs {
+		h.errs.add(status, is.Column, is.Message, seq, kept, where, &h.refs)
 	}
 	for _, is := range r.Warnings {
-		h.warns.add("warning", is.Column, is.Message, idx)
+		h.warns.add("warning", is.Column, is.Message, seq, kept, where, &h.refs)
 	}
 	return nil
+}
+
+// okStatus tells the rows that went as meant, the first the table gives up.
+func okStatus(status string) bool {
+	return status == StatusUpdated || status == StatusValid || status == StatusSkipped
 }
 
 // Close writes the page and renames it into place.
@@ -290,45 +361,65 @@ func truncRunes(s string, n int) string {
 	return s
 }
 
-// groupSet gathers problems by their normalised message.
+// groupSet gathers problems by their normalised message: at most
+// htmlGroups groups, the first met; the rows of any other problem are
+// only counted, in other.
 type groupSet struct {
 	byKey map[string]*group
 	list  []*group
+	other group // the rows hit by other kinds of problem (Count only)
 }
 
 type group struct {
-	Status  string
-	Column  string
-	Title   string // the message with the values taken out
-	Sample  string // one message as written
-	Rows    []int32
-	Hits    []groupHit // the first rows, with their own message
-	Samples int        // how many distinct texts were seen (capped)
-	last    string
+	Status string
+	Column string
+	Title  string     // the message with the values taken out
+	Sample string     // one message as written
+	Count  int        // rows it hit
+	Rows   []int32    // the rows it hit that the table keeps, by seq (within htmlGroupRefs)
+	Hits   []groupHit // the first rows, with their own message
+	last   int32      // seq of the last row counted, +1
 }
 
+// groupHit is one row a group lists: where it is, whether the table keeps it or not.
 type groupHit struct {
-	row int32
-	msg string
+	file int32
+	row  int32
+	uid  string
+	msg  string
 }
 
 func newGroupSet() groupSet { return groupSet{byKey: map[string]*group{}} }
 
-func (gs *groupSet) add(status, column, msg string, row int32) {
+func (gs *groupSet) add(status, column, msg string, seq int32, kept bool, where groupHit, refs *int) {
 	title := normalizeMessage(msg)
 	key := status + "\x00" + column + "\x00" + title
 	g := gs.byKey[key]
 	if g == nil {
-		g = &group{Status: status, Column: strings.Clone(column), Title: truncRunes(title, htmlSampleRunes), Sample: truncRunes(msg, htmlSampleRunes)}
+		if len(gs.list) >= htmlGroups {
+			if gs.other.last != seq+1 {
+				gs.other.last = seq + 1
+				gs.other.Count++
+			}
+			return
+		}
+		g = &group{Status: status, Column: strings.Clone(column), Title: truncRunes(title, htmlSampleRunes), Sample: strings.Clone(truncRunes(msg, htmlSampleRunes))}
 		gs.byKey[strings.Clone(key)] = g
 		gs.list = append(gs.list, g)
 	}
-	if n := len(g.Rows); n > 0 && g.Rows[n-1] == row {
+	if g.last == seq+1 {
 		return // the same problem twice in one row counts once
 	}
-	g.Rows = append(g.Rows, row)
+	g.last = seq + 1
+	g.Count++
+	if kept && *refs < htmlGroupRefs {
+		g.Rows = append(g.Rows, seq)
+		*refs++
+	}
 	if len(g.Hits) < htmlGroupHits {
-		g.Hits = append(g.Hits, groupHit{row: row, msg: truncRunes(msg, htmlMsgRunes)})
+		where.uid = strings.Clone(where.uid)
+		where.msg = strings.Clone(truncRunes(msg, htmlMsgRunes))
+		g.Hits = append(g.Hits, where)
 	}
 }
 
@@ -377,8 +468,8 @@ func isWordByte(c byte) bool {
 func (gs *groupSet) sorted() []*group {
 	out := slices.Clone(gs.list)
 	sort.SliceStable(out, func(i, j int) bool {
-		if len(out[i].Rows) != len(out[j].Rows) {
-			return len(out[i].Rows) > len(out[j].Rows)
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
 		}
 		return out[i].Title < out[j].Title
 	})
@@ -413,10 +504,11 @@ type page struct {
 	Statuses    barChart
 	StatusBoxes []pageStatus
 	Groups      []pageGroup
-	MoreGroups  int
-	MoreRows    int
+	MoreRows    int // rows hit by kinds of problem not listed
+	TableRows   int // rows the table keeps
+	Dropped     int // rows it does not: the CSV report has them
 	Warnings    []pageGroup
-	MoreWarns   int
+	MoreWarns   int // rows hit by kinds of warning not listed
 	Timeline    *timeline
 	IsApply     bool
 	PageSize    int
@@ -484,7 +576,8 @@ func (h *HTML) page() *page {
 	p := &page{
 		Command: cmd, Target: m.Target, Profile: m.Profile,
 		Started: fmtTime(m.Started, loc), Ended: fmtTime(m.Ended, loc),
-		IsApply: cmd == "apply", PageSize: htmlTableRowsPer, Total: len(h.rows),
+		IsApply: cmd == "apply", PageSize: htmlTableRowsPer, Total: h.total,
+		TableRows: len(h.rows), Dropped: h.total - len(h.rows),
 	}
 	if !m.Started.IsZero() && !m.Ended.IsZero() {
 		p.Duration = m.Ended.Sub(m.Started).Round(time.Millisecond).String()
@@ -527,35 +620,24 @@ func (h *HTML) page() *page {
 		}
 	}
 	p.StatusBoxes = bars
-	p.Statuses = newBarChart(bars, len(h.rows))
+	p.Statuses = newBarChart(bars, h.total)
 	if len(parts) == 0 {
 		parts = []string{"no rows"}
 	}
-	p.Headline = formatInt(len(h.rows)) + " rows: " + strings.Join(parts, ", ")
+	p.Headline = formatInt(h.total) + " rows: " + strings.Join(parts, ", ")
 
 	order, pos := h.order()
 	p.Data = &pageData{h: h, order: order}
-	errGroups := h.errs.sorted()
-	for i, g := range errGroups {
-		if i >= htmlGroups {
-			p.MoreGroups = len(errGroups) - i
-			for _, g := range errGroups[i:] {
-				p.MoreRows += len(g.Rows)
-			}
-			break
-		}
+	for _, g := range h.errs.sorted() {
 		p.Groups = append(p.Groups, h.pageGroup(g, len(p.Data.groups)))
-		p.Data.groups = append(p.Data.groups, remap(g.Rows, pos))
+		p.Data.groups = append(p.Data.groups, pos.remap(g.Rows))
 	}
-	warnGroups := h.warns.sorted()
-	for i, g := range warnGroups {
-		if i >= htmlGroups {
-			p.MoreWarns = len(warnGroups) - i
-			break
-		}
+	p.MoreRows = h.errs.other.Count
+	for _, g := range h.warns.sorted() {
 		p.Warnings = append(p.Warnings, h.pageGroup(g, len(p.Data.groups)))
-		p.Data.groups = append(p.Data.groups, remap(g.Rows, pos))
+		p.Data.groups = append(p.Data.groups, pos.remap(g.Rows))
 	}
+	p.MoreWarns = h.warns.other.Count
 	if p.IsApply {
 		p.Timeline = h.timeline(loc)
 		p.Facts = h.facts()
@@ -568,15 +650,14 @@ func (h *HTML) page() *page {
 }
 
 func (h *HTML) pageGroup(g *group, index int) pageGroup {
-	pg := pageGroup{Index: index, Count: len(g.Rows), Status: g.Status, Column: g.Column, Title: g.Title, Sample: g.Sample,
-		More: len(g.Rows) - len(g.Hits), Unified: true}
+	pg := pageGroup{Index: index, Count: g.Count, Status: g.Status, Column: g.Column, Title: g.Title, Sample: g.Sample,
+		More: g.Count - len(g.Hits), Unified: true}
 	for _, hit := range g.Hits {
-		r := h.rows[hit.row]
-		where := h.files[r.file]
-		if r.row > 0 {
-			where += ":" + strconv.Itoa(int(r.row))
+		where := h.files[hit.file]
+		if hit.row > 0 {
+			where += ":" + strconv.Itoa(int(hit.row))
 		}
-		pg.Hits = append(pg.Hits, pageHit{Where: where, UserID: r.uid, Msg: hit.msg})
+		pg.Hits = append(pg.Hits, pageHit{Where: where, UserID: hit.uid, Msg: hit.msg})
 		if hit.msg != g.Sample {
 			pg.Unified = false
 		}
@@ -584,9 +665,25 @@ func (h *HTML) pageGroup(g *group, index int) pageGroup {
 	return pg
 }
 
+// seqPos maps the seq of a kept row to its place in the table.
+type seqPos struct{ seqs, pos []int32 }
+
+// remap turns the seqs of a group into places in the table, leaving out
+// the rows the table gave up.
+func (sp seqPos) remap(seqs []int32) []int32 {
+	out := make([]int32, 0, len(seqs))
+	for _, s := range seqs {
+		if i, ok := slices.BinarySearch(sp.seqs, s); ok {
+			out = append(out, sp.pos[i])
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // order sorts the rows by file (in the order first seen) and row number:
 // apply's workers finish out of order, resumed journals more so.
-func (h *HTML) order() (order, pos []int32) {
+func (h *HTML) order() (order []int32, sp seqPos) {
 	order = make([]int32, len(h.rows))
 	for i := range order {
 		order[i] = int32(i)
@@ -598,54 +695,35 @@ func (h *HTML) order() (order, pos []int32) {
 		}
 		return a.row < b.row
 	})
-	pos = make([]int32, len(h.rows))
+	pos := make([]int32, len(h.rows))
 	for n, i := range order {
 		pos[i] = int32(n)
 	}
-	return order, pos
-}
-
-func remap(rows []int32, pos []int32) []int32 {
-	out := make([]int32, len(rows))
-	for i, r := range rows {
-		out[i] = pos[r]
+	bySeq := make([]int32, len(h.rows))
+	for i := range bySeq {
+		bySeq[i] = int32(i)
 	}
-	slices.Sort(out)
-	return out
+	slices.SortFunc(bySeq, func(a, b int32) int { return int(h.rows[a].seq) - int(h.rows[b].seq) })
+	sp = seqPos{seqs: make([]int32, len(h.rows)), pos: make([]int32, len(h.rows))}
+	for n, i := range bySeq {
+		sp.seqs[n], sp.pos[n] = h.rows[i].seq, pos[i]
+	}
+	return order, sp
 }
 
 // facts are the numbers of an apply run at a glance.
 func (h *HTML) facts() []pageKV {
-	var sent, attempts int
-	var lat []float64
-	var first, last int64
-	for i := range h.rows {
-		r := &h.rows[i]
-		if r.attempts == 0 {
-			continue
-		}
-		sent++
-		attempts += int(r.attempts)
-		lat = append(lat, float64(r.latency))
-		if r.sentAt != 0 && (first == 0 || r.sentAt < first) {
-			first = r.sentAt
-		}
-		if r.sentAt > last {
-			last = r.sentAt
-		}
-	}
-	out := []pageKV{{"rows sent", formatInt(sent)}, {"requests (with retries)", formatInt(attempts)}}
-	if sent == 0 {
+	out := []pageKV{{"rows sent", formatInt(h.sent)}, {"requests (with retries)", formatInt(h.tries)}}
+	if h.sent == 0 {
 		return out
 	}
-	slices.Sort(lat)
-	if span := float64(last-first) / 1000; span > 0 {
-		out = append(out, pageKV{"rows per second", strconv.FormatFloat(float64(sent)/span, 'f', 1, 64)})
+	if span := float64(h.last-h.first) / 1000; span > 0 {
+		out = append(out, pageKV{"rows per second", strconv.FormatFloat(float64(h.sent)/span, 'f', 1, 64)})
 	}
 	out = append(out,
-		pageKV{"latency p50", formatMS(percentile(lat, 0.50))},
-		pageKV{"latency p95", formatMS(percentile(lat, 0.95))},
-		pageKV{"latency max", formatMS(lat[len(lat)-1])})
+		pageKV{"latency p50", formatMS(h.lat.percentile(0.50))},
+		pageKV{"latency p95", formatMS(h.lat.percentile(0.95))},
+		pageKV{"latency max", formatMS(float64(h.lat.max))})
 	return out
 }
 
@@ -920,33 +998,199 @@ var bucketSteps = []time.Duration{
 	time.Hour, 2 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour,
 }
 
-// timeline buckets the rows sent by the latest run by when they were sent:
-// requests per second and the latency percentiles of each bucket.
+// fineSteps are the steps of the time buckets kept while rows come in,
+// each a multiple of the one before and a divisor of every step of
+// bucketSteps from the first one a span that needs it can end up with.
+var fineSteps = []int64{50, 1000, 5000, 60_000, 300_000, 3_600_000}
+
+// timeAgg buckets the rows sent by the latest run by when they were sent,
+// in at most htmlFineBuckets buckets (more only for runs of weeks).
+type timeAgg struct {
+	run         int16
+	n           int
+	first, last int64
+	step        int64 // ms, one of fineSteps
+	buckets     map[int64]*timeBucket
+}
+
+type timeBucket struct {
+	reqs, fails int
+	lat         latDist
+}
+
+func (t *timeAgg) add(run int16, at int64, attempts int, failed bool, lat float32) {
+	if t.n > 0 && run < t.run {
+		return
+	}
+	if t.n == 0 || run > t.run {
+		*t = timeAgg{run: run, first: at, last: at, step: fineSteps[0], buckets: map[int64]*timeBucket{}}
+	}
+	t.n++
+	t.first, t.last = min(t.first, at), max(t.last, at)
+	for (t.last-t.first)/t.step > htmlFineBuckets {
+		k := slices.Index(fineSteps, t.step)
+		if k+1 >= len(fineSteps) {
+			break
+		}
+		t.coarsen(fineSteps[k+1])
+	}
+	k := floorDiv(at, t.step)
+	b := t.buckets[k]
+	if b == nil {
+		b = &timeBucket{}
+		t.buckets[k] = b
+	}
+	b.reqs += attempts
+	if failed {
+		b.fails++
+	}
+	b.lat.add(lat)
+}
+
+func (t *timeAgg) coarsen(step int64) {
+	old := t.buckets
+	t.buckets = make(map[int64]*timeBucket, len(old))
+	for k, b := range old {
+		nk := floorDiv(k*t.step, step)
+		if nb := t.buckets[nk]; nb != nil {
+			nb.merge(b)
+		} else {
+			t.buckets[nk] = b
+		}
+	}
+	t.step = step
+}
+
+func (b *timeBucket) merge(o *timeBucket) {
+	b.reqs += o.reqs
+	b.fails += o.fails
+	b.lat.merge(&o.lat)
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+// latExact is how many latencies a latDist keeps as they are; beyond, it
+// counts them in latBins bins about 7% wide.
+const (
+	latExact = 256
+	latBins  = 256
+	latBase  = 0.1  // ms: the top of bin 0
+	latRatio = 1.07 // each bin is this much wider than the one before
+)
+
+// latDist is a distribution of latencies in bounded memory: exact while
+// small, then a log histogram (percentiles within a few percent).
+type latDist struct {
+	exact []float32
+	hist  *[latBins]uint32
+	n     int
+	max   float32
+}
+
+func (d *latDist) add(v float32) {
+	if d.n == 0 || v > d.max {
+		d.max = v
+	}
+	d.n++
+	d.put(v, 1)
+}
+
+func (d *latDist) put(v float32, count uint32) {
+	if d.hist == nil {
+		for range count {
+			d.exact = append(d.exact, v)
+		}
+		if len(d.exact) <= latExact {
+			return
+		}
+		d.hist = new([latBins]uint32)
+		for _, x := range d.exact {
+			d.hist[latBin(x)]++
+		}
+		d.exact = nil
+		return
+	}
+	d.hist[latBin(v)] += count
+}
+
+func (d *latDist) merge(o *latDist) {
+	if o.n == 0 {
+		return
+	}
+	if d.n == 0 || o.max > d.max {
+		d.max = o.max
+	}
+	d.n += o.n
+	for _, x := range o.exact {
+		d.put(x, 1)
+	}
+	if o.hist != nil {
+		if d.hist == nil {
+			d.hist = new([latBins]uint32)
+			for _, x := range d.exact {
+				d.hist[latBin(x)]++
+			}
+			d.exact = nil
+		}
+		for i, c := range o.hist {
+			d.hist[i] += c
+		}
+	}
+}
+
+func latBin(v float32) int {
+	if !(v > latBase) {
+		return 0
+	}
+	return min(1+int(math.Log(float64(v)/latBase)/math.Log(latRatio)), latBins-1)
+}
+
+// percentile is the nearest-rank percentile: exact while the values are
+// kept, else the middle of its bin (never above the largest value).
+func (d *latDist) percentile(p float64) float64 {
+	if d.n == 0 {
+		return 0
+	}
+	if d.hist == nil {
+		v := make([]float64, len(d.exact))
+		for i, x := range d.exact {
+			v[i] = float64(x)
+		}
+		slices.Sort(v)
+		return percentile(v, p)
+	}
+	k := min(max(int(math.Ceil(p*float64(d.n)))-1, 0), d.n-1)
+	seen := 0
+	for b, c := range d.hist {
+		seen += int(c)
+		if seen > k {
+			if b == 0 {
+				return 0
+			}
+			return min(latBase*math.Pow(latRatio, float64(b)-0.5), float64(d.max))
+		}
+	}
+	return float64(d.max)
+}
+
+// timeline is the requests of the latest run over time: requests per
+// second and the latency percentiles of each bucket.
 func (h *HTML) timeline(loc *time.Location) *timeline {
-	run := int16(0)
-	for i := range h.rows {
-		run = max(run, h.rows[i].run)
-	}
-	var first, last int64
-	n := 0
-	for i := range h.rows {
-		r := &h.rows[i]
-		if r.sentAt == 0 || r.attempts == 0 || r.run != run {
-			continue
-		}
-		if n == 0 || r.sentAt < first {
-			first = r.sentAt
-		}
-		last = max(last, r.sentAt)
-		n++
-	}
-	if n == 0 {
+	t := &h.tl
+	if t.n == 0 || t.run != h.maxRun {
 		return nil
 	}
+	first, last := t.first, t.last
 	span := time.Duration(last-first) * time.Millisecond
 	step := bucketSteps[len(bucketSteps)-1]
 	for _, s := range bucketSteps {
-		if span/s < htmlMaxBuckets {
+		if span/s < htmlMaxBuckets && s.Milliseconds()%t.step == 0 {
 			step = s
 			break
 		}
@@ -954,20 +1198,15 @@ func (h *HTML) timeline(loc *time.Location) *timeline {
 	stepMS := step.Milliseconds()
 	start := first - first%stepMS
 	nb := int((last-start)/stepMS) + 1
+	bk := make([]timeBucket, nb)
+	for k, b := range t.buckets {
+		i := int(floorDiv(k*t.step-start, stepMS))
+		bk[min(max(i, 0), nb-1)].merge(b)
+	}
 	reqs := make([]int, nb)
 	fails := make([]int, nb)
-	lats := make([][]float64, nb)
-	for i := range h.rows {
-		r := &h.rows[i]
-		if r.sentAt == 0 || r.attempts == 0 || r.run != run {
-			continue
-		}
-		b := int((r.sentAt - start) / stepMS)
-		reqs[b] += int(r.attempts)
-		if statusName(r.status) == StatusFailed {
-			fails[b]++
-		}
-		lats[b] = append(lats[b], float64(r.latency))
+	for i := range bk {
+		reqs[i], fails[i] = bk[i].reqs, bk[i].fails
 	}
 	secs := step.Seconds()
 	rate := make([]float64, nb)
@@ -975,7 +1214,7 @@ func (h *HTML) timeline(loc *time.Location) *timeline {
 	p50 := make([]float64, nb)
 	p95 := make([]float64, nb)
 	has := make([]bool, nb)
-	tl := &timeline{Bucket: step.String(), Run: int(run)}
+	tl := &timeline{Bucket: step.String(), Run: int(t.run)}
 	layout := "15:04:05"
 	if step < time.Second {
 		layout = "15:04:05.000"
@@ -985,9 +1224,8 @@ func (h *HTML) timeline(loc *time.Location) *timeline {
 		rate[b] = float64(reqs[b]) / secs
 		failRate[b] = float64(fails[b]) / secs
 		row := timelineRow{At: at(b).Format(layout), Requests: reqs[b], Failed: fails[b], Rate: strconv.FormatFloat(rate[b], 'f', 1, 64)}
-		if len(lats[b]) > 0 {
-			slices.Sort(lats[b])
-			p50[b], p95[b], has[b] = percentile(lats[b], 0.5), percentile(lats[b], 0.95), true
+		if bk[b].lat.n > 0 {
+			p50[b], p95[b], has[b] = bk[b].lat.percentile(0.5), bk[b].lat.percentile(0.95), true
 			row.P50, row.P95 = formatMS(p50[b]), formatMS(p95[b])
 		}
 		tl.Rows = append(tl.Rows, row)

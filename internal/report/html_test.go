@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -480,6 +481,100 @@ func TestNormalizeMessage(t *testing.T) {
 	} {
 		if got := normalizeMessage(tc.in); got != tc.want {
 			t.Errorf("normalizeMessage(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestHTMLBounded writes 300,000 rows, more with problems than the table
+// keeps and with thousands of distinct server messages: the writer's
+// memory stays bounded, the table keeps the rows with problems and the
+// page says it left rows out.
+func TestHTMLBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large")
+	}
+	const n = 300_000
+	dir := t.TempDir()
+	path := filepath.Join(dir, "big.html")
+	h, err := NewHTML(path, HTMLMeta{Command: "apply", Started: htmlStart, Ended: htmlStart.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	problems := 0
+	for i := range n {
+		rec := &Record{
+			File: "users.csv", Row: i + 2, Line: i + 2, Status: StatusUpdated, UserID: strconv.Itoa(100000 + i),
+			Attempts: 1, HTTPStatus: 200, LatencyMS: float64(20 + i%200), SentAt: htmlStart.Add(time.Duration(i) * 12 * time.Millisecond), Run: 1,
+		}
+		switch i % 5 {
+		case 0:
+			rec.Status, rec.Attempts, rec.SentAt = StatusInvalid, 0, time.Time{}
+			rec.Errors = []Issue{{Column: "credit", Message: fmt.Sprintf(`"%d,5" uses a decimal comma: write %d.5`, i, i)}}
+		case 1:
+			rec.Status = StatusFailed
+			rec.Response = &Response{Error: "backend refused account " + letters(i)} // a kind of its own each
+		}
+		if rec.Status != StatusUpdated {
+			problems++
+		}
+		if err := h.Write(rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runtime.GC()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	held := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	t.Logf("held after %d rows: %.1f MiB", n, float64(held)/(1<<20))
+	if held > 40<<20 {
+		t.Errorf("the writer holds %.1f MiB for %d rows: its memory is not bounded", float64(held)/(1<<20), n)
+	}
+	if err := h.Close(); err != nil {
+		t.Fatal(err)
+	}
+	runtime.KeepAlive(h)
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := string(raw)
+	for _, want := range []string{
+		"300,000 rows: 180,000 updated, 60,000 invalid, 60,000 failed", // the counts cover every row
+		`<p class="note" id="rows-truncated">The table shows 100,000 of 300,000 rows: all rows with problems first`,
+		"the CSV report has every row",
+		`<span class="count">60,000 rows</span> <span class="pill st-invalid">invalid</span>`, // the group counts every row
+		"other kinds of problem, not listed here",
+		`aria-label="requests per second, per 1m0s"`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	data := rowsData(t, page)
+	if len(data.Rows) != htmlTableRows {
+		t.Fatalf("%d rows in the table, want %d", len(data.Rows), htmlTableRows)
+	}
+	for _, r := range data.Rows {
+		if st := data.Statuses[int(r[2].(float64))]; st == StatusUpdated {
+			t.Fatalf("the table keeps an updated row while it leaves %d rows with problems out", problems-htmlTableRows)
+		}
+	}
+	if groups := strings.Count(page, `<details class="group">`); groups > htmlGroups+1 {
+		t.Errorf("%d groups listed", groups)
+	}
+}
+
+// letters spells n in the letters a-z, which no grouping takes out.
+func letters(n int) string {
+	b := []byte{}
+	for {
+		b = append(b, byte('a'+n%26))
+		n /= 26
+		if n == 0 {
+			return string(b)
 		}
 	}
 }

@@ -14,6 +14,7 @@ type Summary struct {
 	Started time.Time
 	Ended   time.Time
 	Sent    int // records that made at least one request
+	Warned  int // records with at least one warning
 }
 
 // NewSummary starts counting at start.
@@ -27,6 +28,9 @@ func (s *Summary) Add(r *Record) {
 	s.Total++
 	if r.Attempts > 0 {
 		s.Sent++
+	}
+	if len(r.Warnings) > 0 {
+		s.Warned++
 	}
 }
 
@@ -43,6 +47,9 @@ func (s *Summary) Print(w io.Writer, verb string) {
 	}
 	el := s.Ended.Sub(s.Started)
 	fmt.Fprintf(w, "%s %d rows in %s: %s\n", verb, s.Total, el.Round(time.Millisecond), strings.Join(parts, ", "))
+	if s.Warned > 0 {
+		fmt.Fprintf(w, "warnings: %d rows will not do exactly what they seem to say; read their warnings in the report\n", s.Warned)
+	}
 	if s.Sent > 0 && el > 0 {
 		fmt.Fprintf(w, "requests: %d rows sent, %.1f rows/s achieved\n", s.Sent, float64(s.Sent)/el.Seconds())
 	}

@@ -62,7 +62,7 @@ type csvReader struct {
 // OpenCSV reads CSV from r; name is what rows and errors call the file.
 // It reads the header at once, so Info is complete when it returns.
 func OpenCSV(name string, r io.Reader, opts Options) (Reader, error) {
-	src, enc, check, err := decodeInput(r, opts.Encoding)
+	src, enc, check, note, err := decodeInput(r, opts.Encoding)
 	if err != nil {
 		return nil, openErr(name, err)
 	}
@@ -82,7 +82,7 @@ func OpenCSV(name string, r io.Reader, opts Options) (Reader, error) {
 
 	c := &csvReader{
 		name:      name,
-		info:      Info{Format: "csv", Encoding: enc, Delimiter: string(delim), Detected: detected},
+		info:      Info{Format: "csv", Encoding: enc, Delimiter: string(delim), Detected: detected, Note: note},
 		checkUTF8: check,
 		maxField:  opts.MaxFieldBytes,
 		maxRecord: opts.MaxRecordBytes,
@@ -242,7 +242,15 @@ func (c *csvReader) fill(rec []string, row *Row) []Field {
 // checkText reports a value that is not valid UTF-8 or holds a NUL byte.
 func (c *csvReader) checkText(f *Field, row *Row) {
 	if c.checkUTF8 && !utf8.ValidString(f.Value) {
-		row.Issues = append(row.Issues, Issue{Column: f.Key, Message: notUTF8Text(f.Value)})
+		msg := notUTF8Text(f.Value)
+		if c.info.Note != "" {
+			// --encoding was not applied because the start of the file is
+			// UTF-8: the file mixes encodings, so no option reads it right.
+			msg, _, _ = strings.Cut(msg, "; ")
+			msg += "; the start of the file is UTF-8, so --encoding was not applied to it, but this value is not: " +
+				"the file mixes encodings; save it again as \"CSV UTF-8\""
+		}
+		row.Issues = append(row.Issues, Issue{Column: f.Key, Message: msg})
 	}
 	if j := strings.IndexByte(f.Value, 0); j >= 0 {
 		row.Issues = append(row.Issues, Issue{Column: f.Key, Message: "contains a NUL byte (position " +

@@ -413,3 +413,106 @@ func TestCSVHugeLineBoundedMemory(t *testing.T) {
 		t.Errorf("allocated %d MiB", alloc>>20)
 	}
 }
+
+// TestForcedEncodingOnUTF8: --encoding windows-1252 or iso-8859-1 is not
+// applied to a file that is valid UTF-8 with non-ASCII text, so Müller is
+// not garbled into MÃ¼ller; real 8-bit files and ASCII files are unaffected.
+func TestForcedEncodingOnUTF8(t *testing.T) {
+	t.Parallel()
+	// Valid UTF-8 whose first multi-byte sequence lies past the sniff window
+	// and a window that ends inside a sequence.
+	late := "user_id,u17\n1," + strings.Repeat("x", sniffSize) + "\n2,Müller\n"
+	cut := "user_id,u17\n1," + strings.Repeat("x", sniffSize-len("user_id,u17\n1,")-1) + "ü\n"
+	tests := []struct {
+		name, in, enc string
+		wantEnc       string
+		wantNote      string
+		rows          []string
+	}{
+		{name: "utf-8 with windows-1252", in: "user_id,u17\n1,Müller\n", enc: "windows-1252", wantEnc: "utf-8",
+			wantNote: "the file is valid UTF-8, so --encoding windows-1252 was not applied to it",
+			rows:     []string{`2@2 user_id="1" u17="Müller"`}},
+		{name: "utf-8 with iso-8859-1", in: "user_id,u17\n1,Müller\n", enc: "latin1", wantEnc: "utf-8",
+			wantNote: "the file is valid UTF-8, so --encoding iso-8859-1 was not applied to it",
+			rows:     []string{`2@2 user_id="1" u17="Müller"`}},
+		{name: "windows-1252", in: "user_id,u17\n1,M\xfcller\n2,\x80 5\n", enc: "windows-1252", wantEnc: "windows-1252",
+			rows: []string{`2@2 user_id="1" u17="Müller"`, `3@3 user_id="2" u17="€ 5"`}},
+		{name: "iso-8859-1", in: "user_id,u17\n1,M\xfcller\n", enc: "iso-8859-1", wantEnc: "iso-8859-1",
+			rows: []string{`2@2 user_id="1" u17="Müller"`}},
+		// Windows-1252 bytes that happen to form one valid UTF-8 pair ("Ã¼")
+		// next to one that does not: the file is not valid UTF-8.
+		{name: "windows-1252 mixed", in: "user_id,u17\n1,M\xc3\xbcller \xfc\n", enc: "windows-1252", wantEnc: "windows-1252",
+			rows: []string{`2@2 user_id="1" u17="MÃ¼ller ü"`}},
+		{name: "ascii windows-1252", in: "user_id,u17\n1,Muller\n", enc: "windows-1252", wantEnc: "windows-1252",
+			rows: []string{`2@2 user_id="1" u17="Muller"`}},
+		{name: "ascii iso-8859-1", in: "user_id,u17\n1,Muller\n", enc: "iso-8859-1", wantEnc: "iso-8859-1",
+			rows: []string{`2@2 user_id="1" u17="Muller"`}},
+		{name: "no option", in: "user_id,u17\n1,Müller\n", enc: "", wantEnc: "utf-8",
+			rows: []string{`2@2 user_id="1" u17="Müller"`}},
+		{name: "BOM", in: "\xef\xbb\xbfuser_id,u17\n1,Müller\n", enc: "windows-1252", wantEnc: "utf-8 with BOM",
+			rows: []string{`2@2 user_id="1" u17="Müller"`}},
+		// Only the start is looked at: ASCII there, so the option applies.
+		{name: "late non-ASCII", in: late, enc: "windows-1252", wantEnc: "windows-1252",
+			rows: []string{`2@2 user_id="1" u17="` + strings.Repeat("x", sniffSize) + `"`, `3@3 user_id="2" u17="MÃ¼ller"`}},
+		{name: "window ends inside a sequence", in: cut, enc: "windows-1252", wantEnc: "windows-1252",
+			rows: []string{`2@2 user_id="1" u17="` + strings.Repeat("x", sniffSize-len("user_id,u17\n1,")-1) + `Ã¼"`}},
+	}
+	t.Run("mixed after UTF-8 start", func(t *testing.T) {
+		t.Parallel()
+		// The 0xFC lies past the sniff window; a whole-file sniff would
+		// have decoded the file as Windows-1252.
+		pad := strings.Repeat("x", sniffSize)
+		r, err := OpenCSV("t.csv", strings.NewReader("user_id,u17\n1,Müller"+pad+"\n2,M\xfcller\n"), Options{Encoding: "windows-1252", IsColumn: isColumn, MaxFieldBytes: 2 * sniffSize})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := readAll(t, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkRows(t, rows, []string{`2@2 user_id="1" u17="Müller` + pad + `"`, `3@3 user_id="2" u17="M\xfcller"`},
+			map[int][]string{3: {"u17: not valid UTF-8 (byte 0xFC at position 2); the start of the file is UTF-8, so --encoding was not applied to it, but this value is not: the file mixes encodings; save it again as \"CSV UTF-8\""}})
+	})
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r, err := OpenCSV("t.csv", strings.NewReader(tc.in), Options{Encoding: tc.enc, IsColumn: isColumn})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info := r.Info(); info.Encoding != tc.wantEnc || info.Note != tc.wantNote {
+				t.Errorf("encoding, note = %q, %q; want %q, %q", info.Encoding, info.Note, tc.wantEnc, tc.wantNote)
+			}
+			rows, err := readAll(t, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkRows(t, rows, tc.rows, nil)
+		})
+	}
+}
+
+func TestLooksUTF8(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in    string
+		whole bool
+		want  bool
+	}{
+		{"", true, false},
+		{"Muller", true, false},
+		{"Müller", true, true},
+		{"M\xfcller", true, false},
+		{"M\xc3", true, false},     // the whole file ends inside a sequence
+		{"M\xc3", false, false},    // only the cut-off sequence: nothing seen
+		{"ü\xe2\x82", false, true}, // € cut off at the end of the window
+		{"ü\xe2\x82", true, false},
+		{"ü\x82", false, false}, // a stray continuation byte
+		{"ü\xfc", false, false},
+	}
+	for _, tc := range tests {
+		if got := looksUTF8([]byte(tc.in), tc.whole); got != tc.want {
+			t.Errorf("looksUTF8(%q, %v) = %v, want %v", tc.in, tc.whole, got, tc.want)
+		}
+	}
+}

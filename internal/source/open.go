@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
@@ -89,20 +90,34 @@ func lookupEncoding(name string) (encoding.Encoding, string, error) {
 	return nil, "", fmt.Errorf("%w (got %q)", ErrUnknownEncoding, name)
 }
 
+// sniffSize is how much of a file without a BOM is looked at, when an
+// 8-bit encoding is forced, to tell whether the file is UTF-8 after all.
+const sniffSize = 64 << 10
+
 // decodeInput looks for a byte-order mark and returns a reader yielding
 // UTF-8 (or, for UTF-8 input, the bytes as they are), the name of the
-// encoding, and whether the bytes still have to be checked for UTF-8.
-// A BOM decides over the Encoding option.
-func decodeInput(r io.Reader, enc string) (io.Reader, string, bool, error) {
+// encoding, whether the bytes still have to be checked for UTF-8, and a note
+// for the log when the Encoding option was not applied ("" otherwise).
+// A BOM decides over the Encoding option. When an 8-bit encoding is forced
+// and the first sniffSize bytes are valid UTF-8 holding at least one
+// multi-byte sequence, the file is read as UTF-8: Windows-1252 or ISO-8859-1
+// text practically never looks like that, and decoding it would garble every
+// non-ASCII character (Müller would become MÃ¼ller).
+func decodeInput(r io.Reader, enc string) (io.Reader, string, bool, string, error) {
 	forced, name, err := lookupEncoding(enc)
 	if err != nil {
-		return nil, "", false, err
+		return nil, "", false, "", err
 	}
-	head := make([]byte, 3)
+	size := 3
+	if forced != nil {
+		size = sniffSize
+	}
+	head := make([]byte, size)
 	n, err := io.ReadFull(r, head)
 	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
-		return nil, "", false, err
+		return nil, "", false, "", err
 	}
+	whole := err != nil // head holds the whole file
 	head = head[:n]
 	rest := func(skip int) io.Reader {
 		if len(head) == skip {
@@ -112,18 +127,50 @@ func decodeInput(r io.Reader, enc string) (io.Reader, string, bool, error) {
 	}
 	switch {
 	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
-		return rest(3), encUTF8BOM, true, nil
+		return rest(3), encUTF8BOM, true, "", nil
 	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}):
 		d := unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM).NewDecoder()
-		return transform.NewReader(rest(2), d), encUTF16LEBOM, false, nil
+		return transform.NewReader(rest(2), d), encUTF16LEBOM, false, "", nil
 	case bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
 		d := unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM).NewDecoder()
-		return transform.NewReader(rest(2), d), encUTF16BEBOM, false, nil
+		return transform.NewReader(rest(2), d), encUTF16BEBOM, false, "", nil
 	}
 	if forced != nil {
-		return transform.NewReader(rest(0), forced.NewDecoder()), name, false, nil
+		if looksUTF8(head, whole) {
+			return rest(0), encUTF8, true, "the file is valid UTF-8, so --encoding " + name + " was not applied to it", nil
+		}
+		return transform.NewReader(rest(0), forced.NewDecoder()), name, false, "", nil
 	}
-	return rest(0), name, true, nil
+	return rest(0), name, true, "", nil
+}
+
+// looksUTF8 tells whether b is valid UTF-8 with at least one multi-byte
+// sequence. Unless whole, b is the start of a longer file and may end inside
+// a sequence; that incomplete sequence is not held against it.
+func looksUTF8(b []byte, whole bool) bool {
+	i := 0
+	for i < len(b) && b[i] < utf8.RuneSelf {
+		i++
+	}
+	if i == len(b) {
+		return false // ASCII only: every supported encoding reads it the same
+	}
+	b = b[i:]
+	if !whole {
+		// Drop a sequence cut off at the end of the window.
+		for k := 1; k <= utf8.UTFMax && k <= len(b); k++ {
+			c := b[len(b)-k]
+			if !utf8.RuneStart(c) {
+				continue
+			}
+			if c >= utf8.RuneSelf && !utf8.FullRune(b[len(b)-k:]) {
+				b = b[:len(b)-k]
+			}
+			break
+		}
+	}
+	return len(b) > 0 && utf8.Valid(b) // b[0] is not ASCII
+
 }
 
 // crToLF turns lone CR line ends (old Mac Excel) into LF. CRLF pairs are

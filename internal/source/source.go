@@ -51,6 +51,10 @@ type Info struct {
 	Delimiter string   // CSV only: ",", ";" or "\t"; "" for YAML
 	Detected  bool     // CSV only: the delimiter was detected, not forced
 	Header    []string // CSV only: the header names as written
+	// Note is a remark for the log, "" when there is none: it says when
+	// Options.Encoding was not applied because the file is valid UTF-8
+	// (Encoding is then "utf-8").
+	Note string
 }
 
 // FileError is a problem with a whole file: nothing from it may be sent.

@@ -62,11 +62,11 @@ func OpenYAML(name string, r io.Reader, opts Options) (Reader, error) {
 	if y.maxItem <= 0 {
 		y.maxItem = DefaultMaxRecordBytes
 	}
-	src, enc, _, err := decodeInput(rs, opts.Encoding)
+	src, enc, _, note, err := decodeInput(rs, opts.Encoding)
 	if err != nil {
 		return nil, openErr(name, err)
 	}
-	y.info = Info{Format: "yaml", Encoding: enc}
+	y.info = Info{Format: "yaml", Encoding: enc, Note: note}
 	if src, _, err = fixLineEnds(src); err != nil {
 		return nil, openErr(name, err)
 	}
@@ -76,7 +76,7 @@ func OpenYAML(name string, r io.Reader, opts Options) (Reader, error) {
 	if _, err := rs.Seek(start, io.SeekStart); err != nil {
 		return nil, openErr(name, err)
 	}
-	if src, _, _, err = decodeInput(rs, opts.Encoding); err != nil {
+	if src, _, _, _, err = decodeInput(rs, opts.Encoding); err != nil {
 		return nil, openErr(name, err)
 	}
 	if src, _, err = fixLineEnds(src); err != nil {

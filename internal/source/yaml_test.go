@@ -264,3 +264,36 @@ func lineBreaks(b []byte) int {
 	}
 	return n
 }
+
+// TestYAMLForcedEncodingOnUTF8: a UTF-8 YAML file is not decoded as the
+// forced 8-bit encoding; a real Windows-1252 one is.
+func TestYAMLForcedEncodingOnUTF8(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, in, enc, wantEnc, wantNote string
+	}{
+		{"utf-8", "- u17: Müller\n", "windows-1252", "utf-8",
+			"the file is valid UTF-8, so --encoding windows-1252 was not applied to it"},
+		{"windows-1252", "- u17: M\xfcller\n", "windows-1252", "windows-1252", ""},
+		{"iso-8859-1", "- u17: M\xfcller\n", "iso-8859-1", "iso-8859-1", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			for _, in := range []io.Reader{strings.NewReader(tc.in), iotest.OneByteReader(strings.NewReader(tc.in))} {
+				r, err := OpenYAML("t.yaml", in, Options{Encoding: tc.enc})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if info := r.Info(); info.Encoding != tc.wantEnc || info.Note != tc.wantNote {
+					t.Errorf("encoding, note = %q, %q; want %q, %q", info.Encoding, info.Note, tc.wantEnc, tc.wantNote)
+				}
+				rows, err := readAll(t, r)
+				if err != nil {
+					t.Fatal(err)
+				}
+				checkRows(t, rows, []string{`1@1 u17="Müller"`}, nil)
+			}
+		})
+	}
+}

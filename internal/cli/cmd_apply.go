@@ -164,7 +164,7 @@ func (a *app) runApply(ctx context.Context, o *applyOpts, files []string) error 
 	}
 	defer t.close()
 	a.log.Info().Str("target", t.label).Str("user", t.user).Str("profile", t.client.Profile().Name).
-		Str("hash", t.client.HashMode().String()).Msg("connected")
+		Str("hash", t.client.HashMode().String()).Msg("target")
 
 	runs := append(js.runs, report.RunInfo{Run: js.run, Started: start, Target: t.label, Files: prints, Settings: map[string]string{
 		"user": t.user, "profile": orDefault(t.client.Profile().Name), "hash_mode": t.client.HashMode().String(),

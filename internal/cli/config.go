@@ -44,6 +44,9 @@ func loadServer(path, name string) (serverEntry, error) {
 	dec := yaml.NewDecoder(strings.NewReader(string(b)))
 	dec.KnownFields(true)
 	if err := dec.Decode(&cf); err != nil {
+		if msg := err.Error(); strings.Contains(msg, "field password ") || strings.Contains(msg, "field secret") {
+			return serverEntry{}, usagef("config %s: credentials are not written in the config: name files holding them with password_file and secret_file (%v)", path, err)
+		}
 		return serverEntry{}, usageError{fmt.Errorf("config %s: %w", path, err)}
 	}
 	if name == "" {

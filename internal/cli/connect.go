@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -102,6 +103,12 @@ func (a *app) connect(ctx context.Context, f *connFlags) (*target, error) {
 	if err != nil {
 		return nil, err
 	}
+	if m := strings.ToUpper(f.method); m != "POST" && m != "GET" {
+		return nil, usagef("--method %q: use POST (the default) or GET", f.method)
+	}
+	if password == "" && firstOf(f.passwordFile, getenv("MORBULK_PASSWORD"), entry.PasswordFile) != "" {
+		a.log.Warn().Msg("the API password is empty: check MORBULK_PASSWORD or the password file")
+	}
 	t := &target{entry: entry, close: func() {}}
 	profileName := firstOf(f.profile, entry.Profile)
 	if f.sim {
@@ -164,7 +171,7 @@ func (a *app) connect(ctx context.Context, f *connFlags) (*target, error) {
 		return nil, usageError{fmt.Errorf("--profile: %w", err)}
 	}
 	cfg := mor.Config{BaseURL: url, User: user, Password: password, Secret: secret, Profile: prof,
-		NoHash: f.noHash, Method: f.method, Timeout: f.timeout}
+		NoHash: f.noHash, Method: strings.ToUpper(f.method), Timeout: f.timeout}
 	if hm := firstOf(f.hashMode, entry.HashMode); hm != "" {
 		mode, err := mor.ParseHashMode(hm)
 		if err != nil {
@@ -180,7 +187,7 @@ func (a *app) connect(ctx context.Context, f *connFlags) (*target, error) {
 		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // asked for with --insecure
 		cfg.HTTPClient = &http.Client{Transport: tr}
 	}
-	if f.method != "" && f.method != "POST" {
+	if strings.ToUpper(f.method) == "GET" {
 		a.log.Warn().Msg("--method GET puts the password and every value into the URL, which the server writes to its access logs; use POST unless the server refuses it")
 	}
 	c, err := mor.New(cfg)

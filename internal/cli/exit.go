@@ -48,7 +48,8 @@ func usagef(format string, args ...any) error {
 
 // exitCode maps an error to the process exit status and prints it. It is
 // the only place where errors become codes.
-func exitCode(err error, stderr io.Writer) int {
+// hint adds "Run 'morbulk --help'" to usage errors of the command line itself.
+func exitCode(err error, stderr io.Writer, hint bool) int {
 	if err == nil {
 		return ExitOK
 	}
@@ -56,7 +57,9 @@ func exitCode(err error, stderr io.Writer) int {
 	switch {
 	case errors.As(err, &u):
 		fmt.Fprintf(stderr, "morbulk: %v\n", err)
-		fmt.Fprintln(stderr, "Run 'morbulk --help' for usage.")
+		if hint {
+			fmt.Fprintln(stderr, "Run 'morbulk --help' for usage.")
+		}
 		return ExitUsage
 	case errors.Is(err, ErrInterrupted), errors.Is(err, context.Canceled):
 		fmt.Fprintf(stderr, "morbulk: %v\n", err)

@@ -37,7 +37,7 @@ func Main(args []string, env Env) int {
 			err = usageError{err}
 		}
 	}
-	return exitCode(err, a.env.Stderr)
+	return exitCode(err, a.env.Stderr, !a.ran)
 }
 
 func (a *app) rootCmd() *cobra.Command {

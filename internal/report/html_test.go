@@ -338,14 +338,7 @@ func TestHTMLLarge(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	runtime.GC()
-	var after runtime.MemStats
-	runtime.ReadMemStats(&after)
-	held := int64(after.HeapAlloc) - int64(before.HeapAlloc)
-	t.Logf("held after %d rows: %.1f MiB", n, float64(held)/(1<<20))
-	if held > 40<<20 {
-		t.Errorf("the writer holds %.1f MiB for %d rows: it keeps more than compact rows", float64(held)/(1<<20), n)
-	}
+	checkHeld(t, &before, n)
 	if err := h.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -524,14 +517,7 @@ func TestHTMLBounded(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	runtime.GC()
-	var after runtime.MemStats
-	runtime.ReadMemStats(&after)
-	held := int64(after.HeapAlloc) - int64(before.HeapAlloc)
-	t.Logf("held after %d rows: %.1f MiB", n, float64(held)/(1<<20))
-	if held > 40<<20 {
-		t.Errorf("the writer holds %.1f MiB for %d rows: its memory is not bounded", float64(held)/(1<<20), n)
-	}
+	checkHeld(t, &before, n)
 	if err := h.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -576,5 +562,19 @@ func letters(n int) string {
 		if n == 0 {
 			return string(b)
 		}
+	}
+}
+
+// checkHeld fails the test when the heap holds more than 40 MiB more than
+// before, after a collection: the writer must keep compact rows, boundedly.
+func checkHeld(t *testing.T, before *runtime.MemStats, n int) {
+	t.Helper()
+	runtime.GC()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	held := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	t.Logf("held after %d rows: %.1f MiB", n, float64(held)/(1<<20))
+	if held > 40<<20 {
+		t.Errorf("the writer holds %.1f MiB for %d rows: its memory is not bounded", float64(held)/(1<<20), n)
 	}
 }

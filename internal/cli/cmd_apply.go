@@ -63,7 +63,7 @@ reported not_sent with the reason.
 Ctrl-C once stops taking new rows and lets the requests in flight finish and
 be recorded; a second Ctrl-C aborts them.
 
-` + exitStatusHelp,
+` + exitStatus(nil, ExitOK, ExitError, ExitUsage, ExitRowsFailed, ExitStopped, ExitInterrupted),
 		Example: `  # rehearse on the built-in simulator (credentials from the sample seed)
   morbulk apply --sim samples/tariff-sweep.csv
 

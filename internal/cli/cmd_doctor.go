@@ -23,14 +23,15 @@ API is enabled and the method allowed, that the secret key gives the right hash
 and that the login works, through the read-only call user_details. It says in
 words what is wrong and what to do. It takes the same connection flags as apply.
 
-` + exitStatusHelp,
+` + exitStatus(map[int]string{ExitOK: "every check passed (warnings may be printed)", ExitStopped: "a check failed: the line marked FAIL says what to fix"}, ExitOK, ExitError, ExitUsage, ExitStopped),
 		Example: `  export MORBULK_USER=api MORBULK_PASSWORD='...' MORBULK_SECRET='...'
   morbulk doctor --url https://billing.example.com/billing --profile x3
   morbulk doctor --sim
   morbulk doctor --sim --user reseller1 --user-id 2001`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := a.run(cmd)
+			ctx, stop := a.runInterruptible(cmd)
+			defer stop()
 			t, err := a.connect(ctx, &conn)
 			if err != nil {
 				return err

@@ -24,7 +24,7 @@ masked, and, as the last line of stdout, the 40-character hash alone.
 The secret comes from MORBULK_SECRET or --secret-file, never from a flag.
 --explain checks the values against the usual causes of "Incorrect hash".
 
-` + exitStatusHelp,
+` + exitStatus(map[int]string{ExitOK: "the hash was printed"}, ExitOK, ExitUsage),
 		Example: `  MORBULK_SECRET=secret morbulk hash user_id=42 u23=John u17=Smith u15=1 credit=10.5 a8=john@example.com
   MORBULK_SECRET=secret morbulk hash --mode legacy user_id=3 u28=0
   morbulk hash --secret-file key.txt --explain user_id=007 pgui=1 u15=1

@@ -33,7 +33,7 @@ Without --html, the report goes beside the journal with the extension .html.
 The exit status does not depend on the rows' outcome: 0 once the report is
 written.
 
-` + exitStatusHelp,
+` + exitStatus(map[int]string{ExitOK: "the page was written"}, ExitOK, ExitError, ExitUsage),
 		Example: `  morbulk report reports/apply-20260301-093000.jsonl
   morbulk report --html /tmp/june.html reports/june.jsonl
   morbulk report reports/validate-20260301-093000.jsonl`,

@@ -28,7 +28,7 @@ does. Headers and keys are trimmed and matched in any case.
   --format csv    an empty CSV template with every column
   --format yaml   a commented YAML example
 
-` + exitStatusHelp,
+` + exitStatus(map[int]string{ExitOK: "the table or template was printed"}, ExitOK, ExitUsage),
 		Example: `  morbulk schema
   morbulk schema --format csv > template.csv
   morbulk schema --format yaml > changes.yaml

@@ -22,7 +22,7 @@ its state in a SQLite file. It prints its base URL as the first line of stdout
 and serves until Ctrl-C. An existing --db file is used as it is; the seed fills
 only a new one. Fault injection flags make it fail on purpose, for rehearsals.
 
-` + exitStatusHelp,
+` + exitStatus(map[int]string{ExitOK: "the simulator stopped cleanly (Ctrl-C)"}, ExitOK, ExitError, ExitUsage),
 		Example: `  morbulk sim --seed samples/seed.yaml --db reports/sim.db --listen 127.0.0.1:8080
   # in another terminal:
   h=$(MORBULK_SECRET=secret morbulk hash user_id=1001 u15=1 | tail -n1)

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -78,7 +79,7 @@ The report's format follows its extension: .jsonl (one object per input row)
 or .csv (the result columns first, then the input's own columns; fix it in a
 spreadsheet and feed it back). Without --report, both go under reports/.
 
-` + exitStatusHelp,
+` + exitStatus(nil, ExitOK, ExitError, ExitUsage, ExitRowsFailed, ExitInterrupted),
 		Example: `  morbulk validate samples/tariff-sweep.csv
   morbulk validate --report out.jsonl --report out.csv samples/*.csv samples/*.yaml
   morbulk validate --encoding windows-1252 old-export.csv
@@ -90,7 +91,9 @@ spreadsheet and feed it back). Without --report, both go under reports/.
 			if err != nil {
 				return err
 			}
-			return a.runValidate(a.run(cmd), s, opts, o.reports, args, o.html)
+			ctx, stop := a.runInterruptible(cmd)
+			defer stop()
+			return a.runValidate(ctx, s, opts, o.reports, args, o.html)
 		},
 	}
 	o.input.register(cmd)
@@ -160,6 +163,9 @@ func (a *app) runValidate(ctx context.Context, s *schema.Schema, opts source.Opt
 	}
 	if cerr := out.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("write report: %w", cerr)
+	}
+	if errors.Is(err, context.Canceled) && errors.Is(context.Cause(ctx), ErrInterrupted) {
+		return fmt.Errorf("%w: the reports hold the rows checked so far (%s)", ErrInterrupted, strings.Join(reports, ", "))
 	}
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // Exit codes. They are documented in the README and in --help.
@@ -17,14 +18,39 @@ const (
 	ExitInterrupted = 130 // interrupted by Ctrl-C or SIGTERM
 )
 
-const exitStatusHelp = `EXIT STATUS
-  0    every row is valid, updated or skipped
-  1    unexpected error (for example the report cannot be written)
-  2    usage or configuration error: nothing was done
-  3    finished, but some rows are invalid or failed, or a file has errors
-  4    stopped early: the server refused the credentials or the API,
-       too many consecutive failures, or --max-errors reached
-  130  interrupted (Ctrl-C); the journal holds every finished row`
+// exitLine describes one exit status for --help.
+func exitLine(c int) string {
+	switch c {
+	case ExitOK:
+		return "  0    every row is valid, updated or skipped"
+	case ExitError:
+		return "  1    unexpected error (for example the report cannot be written)"
+	case ExitUsage:
+		return "  2    usage or configuration error: nothing was done"
+	case ExitRowsFailed:
+		return "  3    finished, but some rows are invalid or failed, or a file has errors"
+	case ExitStopped:
+		return "  4    stopped early: the server refused the credentials or the API,\n       too many consecutive failures, or --max-errors reached"
+	case ExitInterrupted:
+		return "  130  interrupted (Ctrl-C); the journal holds every finished row"
+	}
+	return fmt.Sprintf("  %-4d", c)
+}
+
+// exitStatus is the EXIT STATUS section of a command's help: the codes it
+// can return, with the command's own wording where over gives one.
+func exitStatus(over map[int]string, codes ...int) string {
+	var b strings.Builder
+	b.WriteString("EXIT STATUS")
+	for _, c := range codes {
+		line := exitLine(c)
+		if text, ok := over[c]; ok {
+			line = fmt.Sprintf("  %-4d %s", c, text)
+		}
+		b.WriteString("\n" + line)
+	}
+	return b.String()
+}
 
 // Sentinel errors that map to exit codes.
 var (

@@ -79,6 +79,25 @@ func (a *app) run(cmd *cobra.Command) context.Context {
 	return cmd.Context()
 }
 
+// runInterruptible is run for commands without a two-stage shutdown of
+// their own: the first interrupt cancels the returned context (the command
+// then ends with status 130). stop releases the signal watch.
+func (a *app) runInterruptible(cmd *cobra.Command) (ctx context.Context, stop func()) {
+	ctx, cancel := context.WithCancelCause(a.run(cmd))
+	if a.env.Signals == nil {
+		return ctx, func() { cancel(nil) }
+	}
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-a.env.Signals:
+			cancel(ErrInterrupted)
+		case <-done:
+		}
+	}()
+	return ctx, func() { close(done); cancel(nil) }
+}
+
 func newLogger(w io.Writer, level, format string) (zerolog.Logger, error) {
 	lvl, err := zerolog.ParseLevel(strings.ToLower(level))
 	if err != nil || level == "" {

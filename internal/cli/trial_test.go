@@ -173,3 +173,20 @@ func TestSimSeedBuiltIn(t *testing.T) {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
 	}
 }
+
+// TestValidateInterrupt: Ctrl-C stops validate (it used to be swallowed),
+// with status 130 and a report of the rows checked so far.
+func TestValidateInterrupt(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	in := apWriteInput(t, dir, "big.csv", apIDs(100000, 200000))
+	sig := make(chan os.Signal, 1)
+	sig <- os.Interrupt // pressed as the run starts
+	iv := &apInvocation{args: []string{"validate", "--no-html", "--report", filepath.Join(dir, "r.jsonl"), in}, signals: sig}
+	if code := iv.run(); code != cli.ExitInterrupted {
+		t.Fatalf("exit %d, want %d; stderr:\n%s", code, cli.ExitInterrupted, iv.stderr.String())
+	}
+	if !strings.Contains(iv.stderr.String(), "interrupted") {
+		t.Errorf("stderr does not say it was interrupted:\n%s", iv.stderr.String())
+	}
+}

@@ -28,11 +28,10 @@ var errRecordTooLong = errors.New("record longer than the limit")
 // Reader with ReuseRecord. Per row it allocates only what encoding/csv does
 // (one string per record); the Fields slice is reused.
 //
-// Row numbers count records, not lines: the header is row 1 and each record
-// after it is one more, whatever number of physical lines it spans.
-// encoding/csv skips lines that are completely empty, so they take no row
-// number; spreadsheets never write such lines (an empty row is ",,,"), and
-// Row.Line still gives the physical line of every record.
+// Row numbers are the ones a spreadsheet shows: the header is row 1, each
+// record after it is one more, whatever number of physical lines it spans,
+// and a completely empty line (which encoding/csv skips) is a row too, as a
+// spreadsheet opening the file shows it. Row.Line gives the physical line.
 type csvReader struct {
 	name   string
 	closer io.Closer
@@ -156,6 +155,16 @@ func (c *csvReader) noteEnd(rec []string) {
 	c.lastFieldLine, _ = c.csv.FieldPos(len(rec) - 1)
 }
 
+// countEmptyLines numbers row as a spreadsheet does: the empty lines
+// between the previous record (which ended on line prevEnd) and this one
+// are rows of their own.
+func (c *csvReader) countEmptyLines(row *Row, prevEnd int) {
+	if gap := row.Line - prevEnd - 1; prevEnd > 0 && gap > 0 {
+		c.num += gap
+		row.Num = c.num
+	}
+}
+
 // endLine is the physical line where the last record read ends.
 func (c *csvReader) endLine() int {
 	return c.lastFieldLine + strings.Count(c.lastField, "\n")
@@ -181,6 +190,7 @@ func (c *csvReader) Next() (Row, error) {
 		return Row{}, io.EOF
 	}
 	start := c.consumed
+	prevEnd := c.endLine()
 	rec, err := c.dec.GetCSVRow()
 	c.markConsumed()
 	if err == io.EOF {
@@ -190,9 +200,10 @@ func (c *csvReader) Next() (Row, error) {
 	c.num++
 	row := Row{File: c.name, Num: c.num}
 	if err != nil {
-		return c.badRow(row, rec, err)
+		return c.badRow(row, rec, err, prevEnd)
 	}
 	row.Line, _ = c.csv.FieldPos(0)
+	c.countEmptyLines(&row, prevEnd)
 	row.Fields = c.fill(rec, &row)
 	c.noteEnd(rec)
 
@@ -303,7 +314,7 @@ func plainText(s string) bool {
 }
 
 // badRow makes the Row for a record encoding/csv could not read.
-func (c *csvReader) badRow(row Row, rec []string, err error) (Row, error) {
+func (c *csvReader) badRow(row Row, rec []string, err error, prevEnd int) (Row, error) {
 	var pe *csv.ParseError
 	switch {
 	case errors.Is(err, errRecordTooLong):
@@ -325,6 +336,7 @@ func (c *csvReader) badRow(row Row, rec []string, err error) (Row, error) {
 		return row, nil
 	case errors.As(err, &pe):
 		row.Line = pe.StartLine
+		c.countEmptyLines(&row, prevEnd)
 		row.Fields = c.fill(rec, &row)
 		col := ""
 		if len(rec) < len(c.header) {

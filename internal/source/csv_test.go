@@ -76,10 +76,16 @@ func TestCSVReader(t *testing.T) {
 				"quote the whole field"}},
 		},
 		{
-			// Blank lines take no row number: rows count records, lines stay physical.
+			// Empty lines are rows, as a spreadsheet opening the file shows them.
 			name: "blank lines",
 			in:   "user_id\n\n1\n\n\n2\n",
-			rows: []string{`2@3 user_id="1"`, `3@6 user_id="2"`},
+			rows: []string{`3@3 user_id="1"`, `6@6 user_id="2"`},
+		},
+		{
+			// A record over two lines is one row; the empty line after it is a row.
+			name: "blank line after a multi-line record",
+			in:   "user_id,u17\n1,\"a\nb\"\n\n2,c\n",
+			rows: []string{`2@2 user_id="1" u17="a\nb"`, `4@5 user_id="2" u17="c"`},
 		},
 		{
 			// A NUL byte is reported (binary data, UTF-16 without BOM).

@@ -248,6 +248,10 @@ func (a *app) runApply(ctx context.Context, o *applyOpts, files []string) error 
 	return applyResult(err, sum)
 }
 
+// maxOutOfOrder is how many finished rows a report holds back at most while
+// an earlier row is still being sent, to write them in input order.
+const maxOutOfOrder = 4096
+
 // fingerprintAll fingerprints the input files, for the journal's runs file.
 func fingerprintAll(files []string) ([]report.Fingerprint, error) {
 	prints := make([]report.Fingerprint, len(files))
@@ -275,7 +279,9 @@ func openApplyOutputs(o *applyOpts, journal report.Writer, cols []string, resume
 			out.Close()
 			return nil, nil, nil, usageError{err}
 		}
-		out = append(out, w)
+		// The journal takes results as they finish (that is what makes it
+		// crash-safe); the other reports list them in input order.
+		out = append(out, report.NewOrdered(w, maxOutOfOrder))
 	}
 	var failed *report.Failed
 	if o.failedOut != "" {
@@ -284,7 +290,7 @@ func openApplyOutputs(o *applyOpts, journal report.Writer, cols []string, resume
 			out.Close()
 			return nil, nil, nil, usageError{err}
 		}
-		out = append(out, failed)
+		out = append(out, report.NewOrdered(failed, maxOutOfOrder))
 	}
 	htmlOut, err := o.html.create(o.reports, o.failedOut, meta)
 	if err != nil {

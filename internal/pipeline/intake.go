@@ -28,6 +28,7 @@ type Intake struct {
 	// OnFile is told what was detected about each file (may be nil).
 	OnFile  func(name string, info source.Info)
 	scratch []schema.KV
+	seq     int // records numbered in input order
 	// NewRecord supplies the record for the next row (nil: allocate one).
 	// Batched's alloc recycles records so that validation allocates little.
 	NewRecord func() *report.Record
@@ -121,11 +122,12 @@ func (in *Intake) file(ctx context.Context, name string, emit func(Checked) erro
 
 // newRecord returns an empty record, recycled when NewRecord is set.
 func (in *Intake) newRecord() *report.Record {
+	in.seq++
 	if in.NewRecord == nil {
-		return &report.Record{}
+		return &report.Record{Seq: in.seq}
 	}
 	rec := in.NewRecord()
-	*rec = report.Record{Params: rec.Params[:0], Input: rec.Input[:0]}
+	*rec = report.Record{Params: rec.Params[:0], Input: rec.Input[:0], Seq: in.seq}
 	return rec
 }
 

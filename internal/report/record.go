@@ -56,6 +56,10 @@ type Record struct {
 	Reason     string // why a row was not sent
 	Run        int    // which run (1 = first, 2 = first resume, ...) produced this result
 
+	// Seq numbers the records of a run in input order, from 1 (not written
+	// out); Ordered uses it to put results that finish out of order back.
+	Seq int
+
 	// Carried marks a row finished by an earlier run of a resumed journal:
 	// the spreadsheet report shows it, the journal already has it.
 	Carried bool

@@ -27,3 +27,19 @@ func TestDuplicateAfterSkippedRow(t *testing.T) {
 		}
 	}
 }
+
+// TestLeadingZerosWarn: "007" is sent as 7, and the row says so.
+func TestLeadingZerosWarn(t *testing.T) {
+	t.Parallel()
+	s := New()
+	header := []string{"user_id", "u17"}
+	h, _ := s.ResolveHeader(header)
+	out := s.NewValidator(fixedToday).Check(csvRow(header, "007", "Smith"), h, nil)
+	if out.Status != StatusValid || out.UserID != "7" || len(out.Warnings) != 1 || out.Warnings[0].Column != "user_id" {
+		t.Fatalf("%s user_id %q warnings %v", out.Status, out.UserID, out.Warnings)
+	}
+	out = s.NewValidator(fixedToday).Check(csvRow(header, "7", "Smith"), h, nil)
+	if len(out.Warnings) != 0 {
+		t.Fatalf("no leading zeros, yet warnings %v", out.Warnings)
+	}
+}

@@ -322,10 +322,13 @@ func (v *Validator) checkValues(cells *[nParams]cell, out *Outcome) {
 			out.Errors = append(out.Errors, Problem{Column: c.name, Message: msg})
 			continue
 		}
-		c.value = val // the date check and the warnings judge what is sent ("-01" is -1)
 		if i == v.userID {
 			out.UserID = val
+			if val != c.value {
+				out.Warnings = append(out.Warnings, Problem{Column: c.name, Message: "user_id " + strconv.Quote(c.value) + " is sent as " + val + " (leading zeros dropped): check that it is the user you mean"})
+			}
 		}
+		c.value = val // the date check and the warnings judge what is sent ("-01" is -1)
 		out.Params = append(out.Params, KV{Key: p.Code, Value: val})
 	}
 }

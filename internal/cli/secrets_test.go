@@ -160,7 +160,6 @@ func TestSecretsNeverWritten(t *testing.T) {
 		// a credential file that cannot be read: the error names the file, not its content
 		{"apply missing secret file", userOnly, apply("--url", base, "--password-file", pwFile, "--secret-file", filepath.Join(in, "nope")), cli.ExitUsage},
 	}
-	var all [][]byte
 	for _, c := range cases {
 		var stdout, stderr scBuffer
 		code := cli.Main(c.args, cli.Env{Stdout: &stdout, Stderr: &stderr, Getenv: func(k string) string { return c.env[k] }})
@@ -169,7 +168,6 @@ func TestSecretsNeverWritten(t *testing.T) {
 		}
 		for _, b := range [][]byte{stdout.Bytes(), stderr.Bytes()} {
 			scCheck(t, c.name, b, secrets)
-			all = append(all, b)
 		}
 	}
 

@@ -40,10 +40,11 @@ bench: build
 fuzz:
 	./bench/fuzz.sh $${FUZZTIME:-10s}
 
-# lint: gofmt check and go vet.
+# lint: gofmt check, go vet, and staticcheck's bug and dead-code checks (fetched from the module proxy).
 lint:
 	@test -z "$$(gofmt -l .)" || { gofmt -l .; echo "run make fmt"; exit 1; }
 	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 -checks "U1000,SA*" ./...
 
 # fmt: format the code.
 fmt:

@@ -14,7 +14,7 @@ go run ./bench/gencsv -rows "$rows" > "$work/in.csv"
 echo "input: $rows rows, 12 columns, $(du -h "$work/in.csv" | cut -f1) ($(nproc) CPUs, $(go version | cut -d' ' -f3))"
 
 # run NAME CMD...: prints "seconds maxrss_kb" of one run
-run() { /usr/bin/time -f "%e %M" -o "$work/t" "$@" >/dev/null 2>&1 || true; cat "$work/t"; }
+run() { /usr/bin/time -f "%e %M" -o "$work/t" "$@" >/dev/null 2>&1 || true; tail -n 1 "$work/t"; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 for tool in plain validate; do

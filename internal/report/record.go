@@ -67,8 +67,11 @@ type Record struct {
 
 // Secret parameters are never written out.
 func masked(key, value string) string {
-	if key == "pswd" || key == "password" {
+	if secretKey(key) {
 		return "********"
 	}
 	return value
 }
+
+// secretKey tells whether a parameter (code or alias, lower case) is a password.
+func secretKey(key string) bool { return key == "pswd" || key == "password" }

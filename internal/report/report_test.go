@@ -2,10 +2,12 @@ package report
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -494,6 +496,50 @@ func TestMasked(t *testing.T) {
 	for _, tc := range tests {
 		if got := masked(tc.key, tc.val); got != tc.want {
 			t.Errorf("masked(%q, %q) = %q, want %q", tc.key, tc.val, got, tc.want)
+		}
+	}
+}
+
+// TestCSVColumnsPerFile: rows of files with different headers land in the
+// right report columns, and a password is masked wherever its column is,
+// also when the same header repeats over many rows.
+func TestCSVColumnsPerFile(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	w, err := NewCSV(&buf, []string{"user_id", "u17", "PSWD", "Last_Name"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := []Record{
+		{File: "a.csv", Row: 2, Status: StatusValid, Input: []KV{{"user_id", "1"}, {"u17", "A1"}, {"PSWD", "pw-a1"}}},
+		{File: "a.csv", Row: 3, Status: StatusValid, Input: []KV{{"user_id", "2"}, {"u17", "A2"}, {"PSWD", "pw-a2"}}},
+		{File: "b.csv", Row: 2, Status: StatusValid, Input: []KV{{"Last_Name", "B1"}, {"user_id", "3"}}},
+		{File: "b.csv", Row: 3, Status: StatusValid, Input: []KV{{"Last_Name", "B2"}, {"user_id", "4"}, {"extra", "x"}}},
+		{File: "a.csv", Row: 4, Status: StatusValid, Input: []KV{{"user_id", "5"}, {"u17", "A3"}, {"PSWD", "pw-a3"}}},
+	}
+	for i := range recs {
+		if err := w.Write(&recs[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{
+		{"1", "A1", "********", ""},
+		{"2", "A2", "********", ""},
+		{"3", "", "", "B1"},
+		{"4", "", "", "B2"},
+		{"5", "A3", "********", ""},
+	}
+	for i, w := range want {
+		got := rows[i+1][len(rows[i+1])-4:]
+		if !slices.Equal(got, w) {
+			t.Errorf("row %d: input columns %q, want %q", i+1, got, w)
 		}
 	}
 }

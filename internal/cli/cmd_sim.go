@@ -16,8 +16,8 @@ func (a *app) simCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sim [--seed FILE] [--db FILE] [--listen ADDR] [--profile P]",
 		Short: "Run the MOR-compatible simulator as an HTTP server",
-		Long: `Sim runs a MOR-compatible server answering user_update_api (and its alias
-user_details_update) and user_details as MOR does in the chosen profile, with
+		Long: `Sim runs a MOR-compatible server answering user_update_api (and, in the x4
+profile, user_details_update and user_details_get) and user_details as MOR does in the chosen profile, with
 its state in a SQLite file. It prints its base URL as the first line of stdout
 and serves until Ctrl-C. An existing --db file is used as it is; the seed fills
 only a new one. Fault injection flags make it fail on purpose, for rehearsals.

@@ -16,8 +16,8 @@ type reply struct {
 }
 
 // Handler serves the API under /billing/api/:
-// user_update_api and user_details_update (the X4 name, served in every
-// profile), user_details, and user_details_get (X4 only). Any other action
+// user_update_api (every profile), user_details_update (its X4 name, X4
+// only), user_details, and user_details_get (X4 only). Any other action
 // answers "Undefined method" like ApiController#method_missing.
 func (s *Sim) Handler() http.Handler {
 	mux := http.NewServeMux()
@@ -53,7 +53,7 @@ func (s *Sim) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	var rep reply
 	switch {
-	case action == "user_update_api" || action == "user_details_update":
+	case action == "user_update_api" || (action == "user_details_update" && pr.updateAlias):
 		rep, err = s.userUpdate(r.Context(), pr, p, r.Method)
 	case action == "user_details" || (action == "user_details_get" && pr.detailsGet):
 		rep, err = s.userDetails(r.Context(), pr, p, r.Method)

@@ -46,6 +46,7 @@ type profile struct {
 	detailsTargetID   bool // user_details <userid> is the target (X3) instead of the caller
 	detailsBadLogin   bool // user_details: wrong login -> "Bad login" (X3) instead of "User was not found"
 	detailsGet        bool // X4: user_details is user_details_get (user_id and/or username, u only)
+	updateAlias       bool // X4: user_details_update is served beside user_update_api
 
 	textSmart       string // check #5
 	textSmartNotice string // notices 7b/7c
@@ -88,7 +89,7 @@ var profiles = map[string]*profile{
 		wrapPage: true, hashErrorStatus: true,
 		perOwnerKey: true, resellerAdminKey: true, disableHash: true, emptyKeyFails: true,
 		resellerSelf: true, accountantNoSelf: true, x3Rules: true, balanceNumberTags: true,
-		detailsTargetID: true, detailsBadLogin: true, detailsGet: true,
+		detailsTargetID: true, detailsBadLogin: true, detailsGet: true, updateAlias: true,
 		textSmart: "Access Denied", textSmartNotice: "Access Denied", textTariff: "Tariff was not found",
 	},
 }

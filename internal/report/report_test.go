@@ -543,3 +543,17 @@ func TestCSVColumnsPerFile(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkAppendJSON encodes the journal line of a typical valid row of
+// twelve parameters (bench/gencsv's columns).
+func BenchmarkAppendJSON(b *testing.B) {
+	r := Record{File: "/tmp/in.csv", Row: 1002, Line: 1002, Status: StatusValid, UserID: "101001",
+		Params: []KV{{"user_id", "101001"}, {"u4", "2"}, {"u5", "2"}, {"u15", "1"}, {"u17", "Müller"}, {"u23", "Anna"},
+			{"u25", "1"}, {"tax1_value", "1.5"}, {"credit", "1.01"}, {"a1", "Vilnius"}, {"a7", "+37060001001"}, {"a8", "user101001@example.com"}}}
+	var buf []byte
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = AppendJSON(buf[:0], &r)
+	}
+	b.SetBytes(int64(len(buf)))
+}

@@ -1020,6 +1020,44 @@ func TestApplyFailedOut(t *testing.T) {
 	}
 }
 
+// TestFailedOutKeepsUnreadableRows: a row with a field too many (a decimal
+// comma) or a quote encoding/csv cannot parse goes to --failed-out whole,
+// and fed back unfixed it is invalid again: never valid with a value cut
+// short (credit 1 for 1,5), never skipped with its cells lost.
+func TestFailedOutKeepsUnreadableRows(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.csv")
+	body := "user_id,last_name,first_name,credit\n1001,=HYPERLINK(\"x\"),@bob,5\n1002,Smith,Ann,10\n1003,Normal,Joe,1,5\n"
+	if err := os.WriteFile(in, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fo := filepath.Join(dir, "failed.csv")
+	code, stderr := apRun(t, nil, "apply", "--sim", "--sim-seed", apSeed, "--sim-db", filepath.Join(dir, "x.db"),
+		"--report", filepath.Join(dir, "j.jsonl"), "--failed-out", fo, "--rate", "0", "--progress", "none", "--no-html", in)
+	if code != cli.ExitRowsFailed {
+		t.Fatalf("exit %d, want 3; stderr:\n%s", code, stderr)
+	}
+	b, err := os.ReadFile(fo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"1001,=HYPERLINK(""x""),@bob,5"`, "1003,Normal,Joe,1,5\n"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("failed-out lacks %s:\n%s", want, b)
+		}
+	}
+	vj := filepath.Join(dir, "v.jsonl")
+	if code, stderr := apRun(t, nil, "validate", "--no-html", "--report", vj, fo); code != cli.ExitRowsFailed {
+		t.Fatalf("validate failed-out: exit %d, want 3; stderr:\n%s", code, stderr)
+	}
+	for k, r := range apCheckOneEach(t, apReadJournal(t, vj), "", apRowKeys(fo, 2, 3)) {
+		if r.Status != report.StatusInvalid {
+			t.Errorf("fed back, row %s (user %s) is %s, want invalid", k, r.UserID, r.Status)
+		}
+	}
+}
+
 // TestApplyResume runs a canary, then resumes twice (without and with the
 // failed rows), then refuses a changed input.
 func TestApplyResume(t *testing.T) {

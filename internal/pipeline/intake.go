@@ -138,6 +138,15 @@ func (in *Intake) baseRecord(row source.Row) *report.Record {
 		for _, f := range row.Fields {
 			rec.Input = append(rec.Input, report.KV{Key: f.Key, Value: f.Value})
 		}
+		// A row that cannot be taken as read goes back whole: its values
+		// past the header, or its text as written, follow as cells with no
+		// column, so a fed-back copy stays invalid until it is fixed.
+		for _, v := range row.Extra {
+			rec.Input = append(rec.Input, report.KV{Value: v})
+		}
+		if row.Raw != "" {
+			rec.Input = append(rec.Input, report.KV{Value: row.Raw})
+		}
 	}
 	return rec
 }

@@ -80,11 +80,14 @@ func (c *CSV) Write(r *Record) error {
 	}
 	c.lookup(r.Input)
 	for j, kv := range r.Input {
-		if i := c.slots[j]; i >= 0 {
+		switch i := c.slots[j]; {
+		case i >= 0:
 			row[base+i] = kv.Value
 			if c.secret[j] {
 				row[base+i] = masked("pswd", kv.Value)
 			}
+		case kv.Key == "":
+			row = append(row, kv.Value)
 		}
 	}
 	for i := range row {

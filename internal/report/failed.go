@@ -58,6 +58,8 @@ func (fw *Failed) Write(r *Record) error {
 	for _, kv := range r.Input {
 		if i, ok := fw.pos[kv.Key]; ok {
 			row[i] = Neutralise(kv.Value)
+		} else if kv.Key == "" {
+			row = append(row, Neutralise(kv.Value))
 		}
 	}
 	fw.N++

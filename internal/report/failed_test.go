@@ -1,9 +1,11 @@
 package report
 
 import (
+	"bytes"
 	"encoding/csv"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -63,5 +65,52 @@ func TestFailedFile(t *testing.T) {
 
 	if _, err := CreateFailed(filepath.Join(dir, "failed.jsonl"), nil); err == nil {
 		t.Error("a failed-rows file not named .csv was accepted")
+	}
+}
+
+// TestCellsPastTheHeader: cells with no column (a row's values past the
+// header, or the text of a row that could not be parsed) follow the input
+// columns in the failed-rows file and the CSV report, so the row comes back
+// whole and stays invalid when fed back unfixed.
+func TestCellsPastTheHeader(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cols := []string{"user_id", "u17", "credit"}
+	rec := Record{File: "in.csv", Row: 2, Line: 2, Status: StatusInvalid, UserID: "1003",
+		Input: []KV{{"user_id", "1003"}, {"u17", "Lee"}, {"credit", "1"}, {"", "5"}, {"", "=x"}}}
+	fw, err := CreateFailed(filepath.Join(dir, "failed.csv"), cols)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fw.Write(&rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := fw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var rep bytes.Buffer
+	cw, err := NewCSV(&rep, cols, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cw.Write(&rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := cw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	failed, err := os.ReadFile(filepath.Join(dir, "failed.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, got, want string
+	}{
+		{"failed-rows file", strings.Split(string(failed), "\n")[1], "1003,Lee,1,5,'=x"},
+		{"CSV report", strings.Split(rep.String(), "\n")[1], "in.csv,2,2,invalid,1003,,,1003,Lee,1,5,'=x"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("%s: row %q, want %q", tc.name, tc.got, tc.want)
+		}
 	}
 }

@@ -45,7 +45,7 @@ type Record struct {
 	Params   []KV
 	Errors   []Issue
 	Warnings []Issue
-	Input    []KV // the input's own cells as read (column name as written, value)
+	Input    []KV // the input's own cells as read (column name as written, value); Key "" = a cell past the header, written after the columns
 
 	// Set by apply.
 	Attempts   int

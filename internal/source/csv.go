@@ -200,7 +200,7 @@ func (c *csvReader) Next() (Row, error) {
 	c.num++
 	row := Row{File: c.name, Num: c.num}
 	if err != nil {
-		return c.badRow(row, rec, err, prevEnd)
+		return c.badRow(row, rec, err, start, prevEnd)
 	}
 	row.Line, _ = c.csv.FieldPos(0)
 	c.countEmptyLines(&row, prevEnd)
@@ -209,6 +209,9 @@ func (c *csvReader) Next() (Row, error) {
 
 	if n, h := len(rec), len(c.header); n != h {
 		row.Issues = append(row.Issues, Issue{Message: fieldCountText(rec, c.header)})
+		if n > h {
+			row.Extra = slices.Clone(rec[h:])
+		}
 	}
 	if size := c.consumed - start; size > int64(c.maxRecord) {
 		row.Issues = append(row.Issues, Issue{Message: "this row is " + strconv.FormatInt(size, 10) +
@@ -314,7 +317,7 @@ func plainText(s string) bool {
 }
 
 // badRow makes the Row for a record encoding/csv could not read.
-func (c *csvReader) badRow(row Row, rec []string, err error, prevEnd int) (Row, error) {
+func (c *csvReader) badRow(row Row, rec []string, err error, start int64, prevEnd int) (Row, error) {
 	var pe *csv.ParseError
 	switch {
 	case errors.Is(err, errRecordTooLong):
@@ -338,6 +341,7 @@ func (c *csvReader) badRow(row Row, rec []string, err error, prevEnd int) (Row, 
 		row.Line = pe.StartLine
 		c.countEmptyLines(&row, prevEnd)
 		row.Fields = c.fill(rec, &row)
+		row.Raw = c.lim.text(start, c.consumed)
 		col := ""
 		if len(rec) < len(c.header) {
 			col = c.header[len(rec)]
@@ -447,7 +451,7 @@ func looksWindows1252(v string) bool {
 }
 
 // readFirstLine reads from r until the first LF, sniffMaxBytes or the end.
-func readFirstLine(r io.Reader) ([]byte, bool, error) {
+func readFirstLine(r io.Reader) ([]byte, error) {
 	buf := make([]byte, 0, 4096)
 	for len(buf) < sniffMaxBytes {
 		if len(buf) == cap(buf) {
@@ -455,47 +459,29 @@ func readFirstLine(r io.Reader) ([]byte, bool, error) {
 		}
 		n, err := r.Read(buf[len(buf):min(cap(buf), sniffMaxBytes)])
 		buf = buf[:len(buf)+n]
-		if bytes.IndexByte(buf[len(buf)-n:], '\n') >= 0 {
-			return buf, false, nil
-		}
-		if err == io.EOF {
-			return buf, true, nil
+		if bytes.IndexByte(buf[len(buf)-n:], '\n') >= 0 || err == io.EOF {
+			return buf, nil
 		}
 		if err != nil {
-			return nil, false, err
+			return nil, err
 		}
 	}
-	return buf, false, nil
+	return buf, nil
 }
 
-// fixLineEnds reads the first line of src and, when it ends with a lone CR,
-// wraps src so that lone CRs become LFs. It returns the reader to use
-// (which yields the first line again) and the first line as read.
+// fixLineEnds reads the first line of src and wraps src so that lone CRs
+// (old Mac Excel, or one stray in a CRLF file) become LFs, as a spreadsheet
+// reads them: each is a line end. It returns the reader to use (which
+// yields the first line again) and the first line as read.
 func fixLineEnds(src io.Reader) (io.Reader, []byte, error) {
-	prefix, atEOF, err := readFirstLine(src)
+	prefix, err := readFirstLine(src)
 	if err != nil {
 		return nil, nil, err
 	}
 	if len(prefix) > 0 {
 		src = io.MultiReader(bytes.NewReader(prefix), src)
 	}
-	if hasBareCR(prefix, atEOF) {
-		src = &crToLF{r: src}
-	}
-	return src, prefix, nil
-}
-
-// hasBareCR tells whether the first line ends with a CR alone (old Mac
-// Excel): a CR not followed by LF comes before any LF.
-func hasBareCR(prefix []byte, atEOF bool) bool {
-	i := bytes.IndexByte(prefix, '\r')
-	if i < 0 {
-		return false
-	}
-	if i+1 == len(prefix) {
-		return !atEOF // "a,b\r" at the end of the file: encoding/csv drops it
-	}
-	return prefix[i+1] != '\n'
+	return &crToLF{r: src}, prefix, nil
 }
 
 // detectDelimiter picks ',', ';' or TAB for a header line: the one whose
@@ -582,6 +568,20 @@ type recordLimiter struct {
 	// multiLine says the record that tripped the limit spans line breaks:
 	// likely a quote that is never closed.
 	multiLine bool
+	// kept holds the bytes handed out from offset keptAt on, which is at
+	// or before recStart: the text of the current record, for a record
+	// encoding/csv cannot parse. Bounded like the record itself.
+	kept   []byte
+	keptAt int64
+}
+
+// text returns the bytes between two offsets of the current record
+// without the line breaks around them, or "" when they are not kept.
+func (l *recordLimiter) text(from, to int64) string {
+	if from < l.keptAt || to > l.keptAt+int64(len(l.kept)) || from > to {
+		return ""
+	}
+	return strings.Trim(string(l.kept[from-l.keptAt:to-l.keptAt]), "\r\n")
 }
 
 func (l *recordLimiter) Read(p []byte) (int, error) {
@@ -602,6 +602,11 @@ func (l *recordLimiter) handOut(p []byte) {
 	if i := bytes.LastIndexByte(p, '\n'); i >= 0 {
 		l.lastNL = l.n + int64(i) + 1
 	}
+	if drop := l.recStart - l.keptAt; drop > 0 {
+		l.kept = l.kept[:copy(l.kept, l.kept[min(drop, int64(len(l.kept))):])]
+		l.keptAt = l.recStart
+	}
+	l.kept = append(l.kept, p...)
 	l.n += int64(len(p))
 }
 

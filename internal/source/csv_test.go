@@ -144,6 +144,19 @@ func TestCSVReader(t *testing.T) {
 				3: {`6 fields where the header has 4 (extra values "5", "6")`}},
 		},
 		{
+			// A stray lone CR in a CRLF file is a line end too, as a
+			// spreadsheet shows it: two rows, not one with three fields.
+			name: "lone CR inside CRLF",
+			in:   "user_id,u17\r\n1001,Smith\r1002,Jones\r\n",
+			rows: []string{`2@2 user_id="1001" u17="Smith"`, `3@3 user_id="1002" u17="Jones"`},
+		},
+		{
+			// The same after LF line ends.
+			name: "lone CR inside LF",
+			in:   "user_id,u17\n1001,Smith\r1002,Jones\n",
+			rows: []string{`2@2 user_id="1001" u17="Smith"`, `3@3 user_id="1002" u17="Jones"`},
+		},
+		{
 			// Field limit: the column is named.
 			name: "field limit", in: "a,b\n1," + strings.Repeat("x", 20) + "\n2,y\n", opts: Options{MaxFieldBytes: 10},
 			rows:   []string{`2@2 a="1" b="` + strings.Repeat("x", 20) + `"`, `3@3 a="2" b="y"`},
@@ -192,6 +205,41 @@ func TestCSVReader(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCSVRowsGivenBack: a row that cannot be taken as read keeps what a
+// report needs to give it back whole: the values past the header (Extra)
+// or, when encoding/csv cannot parse it, its text as written (Raw).
+func TestCSVRowsGivenBack(t *testing.T) {
+	t.Parallel()
+	in := "user_id;u17;credit\r\n1;Lee;1;5\r\n\r\n2;=HYP(\"x\");-5\r\n3;\"Kim\r\nLee\"x;1\r\n4;Ann;2\r\n"
+	r, err := OpenCSV("t.csv", iotest.HalfReader(strings.NewReader(in)), Options{IsColumn: isColumn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := readAll(t, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		num   int
+		extra []string
+		raw   string
+	}{
+		{num: 2, extra: []string{"5"}},       // one field too many: a decimal comma
+		{num: 4, raw: `2;=HYP("x");-5`},      // a bare quote, after a blank line
+		{num: 5, raw: "3;\"Kim\r\nLee\"x;1"}, // a stray quote after a quoted line break
+		{num: 6},                             // a good row: nothing extra
+	}
+	if len(rows) != len(tests) {
+		t.Fatalf("%d rows, want %d", len(rows), len(tests))
+	}
+	for i, tc := range tests {
+		row := rows[i]
+		if row.Num != tc.num || strings.Join(row.Extra, "|") != strings.Join(tc.extra, "|") || row.Raw != tc.raw {
+			t.Errorf("row %d: num %d, extra %q, raw %q; want row %d, extra %q, raw %q", i, row.Num, row.Extra, row.Raw, tc.num, tc.extra, tc.raw)
+		}
 	}
 }
 

@@ -30,6 +30,12 @@ type Row struct {
 	Line   int     // physical line where the record starts
 	Fields []Field // in column order; CSV rows with too few fields carry only the fields present
 	Issues []Issue // reading problems (malformed quoting, field count, bytes not valid in the encoding)
+	// CSV only, for rows that cannot be taken as read, so that a report can
+	// give them back whole: Extra holds the values past the header's last
+	// column, Raw the record's text as written when encoding/csv could not
+	// parse it (its Fields then end where parsing stopped).
+	Extra []string
+	Raw   string
 }
 
 // Reader yields the rows of one file in order. Next returns io.EOF after the

@@ -1,16 +1,12 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/morbulk/morbulk/internal/mor"
 )
-
-// errDoctorFailed makes doctor exit with status 4 when a check fails.
-var errDoctorFailed = errors.New("a check failed")
 
 func (a *app) doctorCmd() *cobra.Command {
 	var conn connFlags
@@ -39,10 +35,15 @@ words what is wrong and what to do. It takes the same connection flags as apply.
 			defer t.close()
 			fmt.Fprintf(a.env.Stdout, "server: %s\nuser: %s, profile %s, hash %s\n", t.label, t.user, orDefault(t.client.Profile().Name), t.client.HashMode())
 			failed, warned := false, 0
-			for _, c := range t.client.Doctor(ctx, userID) {
-				fmt.Fprintf(a.env.Stdout, "%-7s %-14s %s\n", "["+c.State.String()+"]", c.Name, c.Detail)
+			checks := t.client.Doctor(ctx, userID)
+			width := 0
+			for _, c := range checks {
+				width = max(width, len(c.Name))
+			}
+			for _, c := range checks {
+				fmt.Fprintf(a.env.Stdout, "%-9s %-*s  %s\n", "["+c.State.String()+"]", width, c.Name, c.Detail)
 				if c.Fix != "" {
-					fmt.Fprintf(a.env.Stdout, "        %-14s fix: %s\n", "", c.Fix)
+					fmt.Fprintf(a.env.Stdout, "%-9s %-*s  fix: %s\n", "", width, "", c.Fix)
 				}
 				failed = failed || c.State == mor.CheckFail
 				if c.State == mor.CheckWarn {
@@ -50,7 +51,7 @@ words what is wrong and what to do. It takes the same connection flags as apply.
 				}
 			}
 			if failed {
-				return fmt.Errorf("%w: %w", ErrStopped, errDoctorFailed)
+				return ErrCheckFailed
 			}
 			if warned > 0 {
 				// A warning is not a pass: on MOR 11/12 a wrong password only shows as one.

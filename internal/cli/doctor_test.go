@@ -46,16 +46,24 @@ func TestDoctorSim(t *testing.T) {
 			want: wrongSecretOut(), not: []string{wrongSecret, "all checks passed"}},
 		// A wrong password on MOR 12: user_details answers "User was not
 		// found" there (doc §5.1), which doctor cannot tell from a user out
-		// of sight, so the login is a warning that names the password, and
-		// doctor does not claim that all checks passed.
-		{name: "wrong password mor12", profile: "mor12", env: map[string]string{"MORBULK_PASSWORD": wrongPassword}, code: 0,
+		// of sight, so the login check fails and names both causes.
+		{name: "wrong password mor12", profile: "mor12", env: map[string]string{"MORBULK_PASSWORD": wrongPassword}, code: 4,
 			want: []*regexp.Regexp{
-				regexp.MustCompile(`(?m)^\[warn\] +login as admin +not confirmed`),
-				regexp.MustCompile(`(?m)^\[warn\] +read user 0 +User was not found`),
+				regexp.MustCompile(`(?m)^\[FAIL\] +login as admin +not confirmed: reading user 0 gave User was not found`),
 				regexp.MustCompile(`fix: .*wrong user name or password`),
-				regexp.MustCompile(`(?m)^no check failed, but 2 warning\(s\)`),
+				regexp.MustCompile(`(?m)^\[skipped\] +read user 0`),
 			},
 			not: []string{wrongPassword, "all checks passed"}},
+		// A reseller with the default --user-id 0 on X3: the login is
+		// confirmed (X3 checks it first), the read is a warning that says
+		// to give one of his users.
+		{name: "reseller without user-id x3", profile: "x3", args: []string{"--user", "reseller1"}, code: 0,
+			want: []*regexp.Regexp{
+				regexp.MustCompile(`(?m)^\[ok\] +login as reseller1`),
+				regexp.MustCompile(`(?m)^\[warn\] +read user 0 +User was not found`),
+				regexp.MustCompile(`fix: .*give --user-id`),
+				regexp.MustCompile(`(?m)^no check failed, but 1 warning\(s\)`),
+			}},
 		// X3 ignores the password, and the x3 profile does not send it.
 		{name: "wrong password x3", profile: "x3", env: map[string]string{"MORBULK_PASSWORD": wrongPassword}, code: 0,
 			want: allOK("admin", "x3"), not: []string{wrongPassword}},
@@ -89,7 +97,7 @@ func TestDoctorSim(t *testing.T) {
 					t.Errorf("output shows %q:\nstdout:\n%s\nstderr:\n%s", n, out, errOut)
 				}
 			}
-			if tc.code == 4 && !strings.Contains(errOut, "run stopped early") {
+			if tc.code == 4 && !strings.Contains(errOut, "a check failed") {
 				t.Errorf("stderr does not say why it stopped:\n%s", errOut)
 			}
 		})

@@ -58,6 +58,9 @@ var (
 	ErrRowsFailed = errors.New("some rows are invalid or failed")
 	// ErrStopped means the run stopped before every row was tried.
 	ErrStopped = errors.New("run stopped early")
+	// ErrCheckFailed means a doctor check failed (exit status 4, as a run
+	// that stopped on the same answer).
+	ErrCheckFailed = errors.New("a check failed: the line marked FAIL says what to fix")
 	// ErrInterrupted means the user interrupted the run.
 	ErrInterrupted = errors.New("interrupted")
 )
@@ -90,7 +93,7 @@ func exitCode(err error, stderr io.Writer, hint bool) int {
 	case errors.Is(err, ErrInterrupted), errors.Is(err, context.Canceled):
 		fmt.Fprintf(stderr, "morbulk: %v\n", err)
 		return ExitInterrupted
-	case errors.Is(err, ErrStopped):
+	case errors.Is(err, ErrStopped), errors.Is(err, ErrCheckFailed):
 		fmt.Fprintf(stderr, "morbulk: %v\n", err)
 		return ExitStopped
 	case errors.Is(err, ErrRowsFailed):

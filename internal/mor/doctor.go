@@ -128,6 +128,7 @@ func (c *Client) Doctor(ctx context.Context, userID string) []Check {
 			checks[i].State, checks[i].Detail = CheckSkipped, "not checked: an earlier check failed"
 		case i < failedAt:
 			checks[i].State = CheckOK
+			checks[i].Detail = "passed: the server went on to the next check"
 		}
 	}
 	if failedAt > 0 {
@@ -151,12 +152,21 @@ func (c *Client) Doctor(ctx context.Context, userID string) []Check {
 		case res.Class == Updated:
 			last.State = CheckOK
 			last.Detail = fmt.Sprintf("details returned (%d fields, userid %s)", len(det.Fields), orDash(det.UserID))
-		case errors.Is(err, ErrUserNotFound):
+		case errors.Is(err, ErrUserNotFound) && c.profile.Password == PasswordNotSent:
+			// X3 and later check the login first (Bad login): it passed.
 			last.State = CheckWarn
 			last.Detail = "User was not found"
-			last.Fix = "the user does not exist or is not visible to the API user (a reseller sees only his users); " +
-				"on MOR 11 and 12 user_details also answers this for a wrong user name or password"
-			checks[5].State, checks[5].Detail = CheckWarn, "not confirmed (see below)"
+			last.Fix = "user " + userID + " does not exist or is not visible to " + c.user +
+				" (a reseller sees only his users and himself): give --user-id with one of them to check the read"
+		case errors.Is(err, ErrUserNotFound):
+			// MOR 11 and 12 answer user_details with "User was not found" for
+			// a wrong user name or password too (doc §5.1): a login that
+			// cannot be confirmed is not a pass.
+			failedAt = 5
+			checks[5].State, checks[5].Detail = CheckFail, "not confirmed: reading user "+userID+" gave User was not found"
+			checks[5].Fix = "on MOR 11 and 12 this is the answer to a wrong user name or password (check MORBULK_USER and MORBULK_PASSWORD or --password-file), " +
+				"or to a user out of sight: if " + c.user + " is a reseller, give --user-id with his own id or one of his users"
+			last.State, last.Detail = CheckSkipped, "not checked: an earlier check failed"
 		default:
 			last.State = CheckFail
 			last.Detail = errText(err)

@@ -93,8 +93,11 @@ func TestDoctor(t *testing.T) {
 		{"bad login", body(decl + "<page><error>Bad login</error></page>"), nil, want{5, -1, CheckSkipped}},
 		// Simple user as API user.
 		{"access denied", body(decl + "<page><error>Access Denied</error></page>"), nil, want{5, -1, CheckSkipped}},
-		// User not visible (or MOR 11 bad login): warnings, no failure.
-		{"user not found", body(decl + "<page><error>User was not found</error></page>"), nil, want{-1, 5, CheckWarn}},
+		// MOR 11/12 (the password is sent): a bad login or a user out of
+		// sight, which cannot be told apart: the login check fails.
+		{"user not found", body(decl + "<page><error>User was not found</error></page>"), nil, want{5, -1, CheckSkipped}},
+		// X3 and later check the login first: it passed, the read is a warning.
+		{"user not found x3", body(decl + "<page><error>User was not found</error></page>"), func(c *Config) { c.Profile, _ = ParseProfile("x3") }, want{-1, 6, CheckWarn}},
 		// Hash checking off on the server.
 		{"no hash", body(detailsBody), func(c *Config) { c.NoHash = true }, want{-1, 4, CheckOK}},
 	}

@@ -535,7 +535,7 @@ func TestApplyEarlyStop(t *testing.T) {
 		{
 			// MOR 12 checks the password: a wrong one is "Bad login" for every row.
 			name: "bad login", args: []string{"--profile", "mor12"}, env: map[string]string{"MORBULK_PASSWORD": "wrong1"},
-			wantCode: cli.ExitStopped, failed: "bad login", reason: "check the user name and password", maxReq: 2 * workers,
+			wantCode: cli.ExitStopped, failed: "bad login", reason: "check the user name (MORBULK_USER", maxReq: 2 * workers,
 		},
 		{
 			// A wrong secret key: "Incorrect hash".

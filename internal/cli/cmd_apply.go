@@ -163,7 +163,7 @@ func (a *app) runApply(ctx context.Context, o *applyOpts, files []string) error 
 		return err
 	}
 	defer t.close()
-	a.log.Info().Str("target", t.label).Str("user", t.user).Str("profile", t.client.Profile().Name).
+	a.log.Info().Str("target", t.label).Str("user", t.user).Str("profile", orDefault(t.client.Profile().Name)).
 		Str("hash", t.client.HashMode().String()).Msg("target")
 
 	runs := append(js.runs, report.RunInfo{Run: js.run, Started: start, Target: t.label, Files: prints, Settings: map[string]string{

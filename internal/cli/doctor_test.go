@@ -72,7 +72,7 @@ func TestDoctorSim(t *testing.T) {
 			want: []*regexp.Regexp{
 				regexp.MustCompile(`(?m)^\[ok\] +secret key`),
 				regexp.MustCompile(`(?m)^\[FAIL\] +login as nobody +the server answered: Bad login`),
-				regexp.MustCompile(`fix: check the user name and password`),
+				regexp.MustCompile(`fix: check the user name \(MORBULK_USER`),
 			}},
 		// Hash checking is on: --no-hash fails at the secret check.
 		{name: "no hash", profile: "x4", args: []string{"--no-hash"}, code: 4,

@@ -91,8 +91,8 @@ func Fix(err error) string {
 			"the hash mode (--hash-mode legacy for MOR 11 as documented, full for later servers, or --profile), " +
 			"and that the row has no parameter the server hashes but morbulk does not know (check a row with `morbulk hash --explain KEY=VALUE...`)"
 	case errors.Is(err, ErrBadLogin):
-		return "check the user name and password (MORBULK_USER / MORBULK_PASSWORD); " +
-			"on MOR 11/12 the password is checked, so use --profile mor11 or mor12 and give it"
+		return "check the user name (MORBULK_USER or --user) and the password (MORBULK_PASSWORD or --password-file): " +
+			"MOR 11 and 12 check both, X3 and later only the user name, which must be an admin, reseller or accountant"
 	case errors.Is(err, ErrAPIDisabled):
 		return "enable Allow API in Settings -> Setup -> Settings -> API (Allow API globally)"
 	case errors.Is(err, ErrGETDisabled):

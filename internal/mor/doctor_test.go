@@ -168,7 +168,7 @@ func TestFix(t *testing.T) {
 		want string
 	}{
 		{ErrIncorrectHash, "MORBULK_SECRET"},    // secret, mode
-		{ErrBadLogin, "user name and password"}, // login
+		{ErrBadLogin, "the password (MORBULK_PASSWORD"}, // login
 		{ErrAPIDisabled, "Allow API"},           // setting
 		{ErrGETDisabled, "POST"},                // method
 		{ErrUndefinedMethod, "--profile"},       // endpoint name

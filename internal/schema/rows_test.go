@@ -404,6 +404,16 @@ func TestCheckReaderIssues(t *testing.T) {
 			status: StatusInvalid,
 			errs:   []string{": a bare quote", "user_id: required"},
 		},
+		{
+			// A row the reader could not take apart (a YAML item that does
+			// not parse, no fields at all) has its reason: no false second
+			// error saying user_id is required.
+			name:   "unreadable row",
+			vals:   []string{},
+			issues: []source.Issue{{Message: "item 1 cannot be read: line 3: mapping values are not allowed"}},
+			status: StatusInvalid,
+			errs:   []string{": cannot be read"},
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

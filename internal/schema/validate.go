@@ -278,6 +278,11 @@ func (v *Validator) Check(row source.Row, h *Header, params []KV) Outcome {
 		return out
 	}
 	slices.Sort(v.set) // table order is hash order: params come out in sending order
+	// A row the reader could not take apart at all has its reason already:
+	// "user_id is required" would only be a false second error.
+	if !cells[v.userID].set && (len(row.Issues) == 0 || len(row.Fields) > 0) {
+		out.Errors = append(out.Errors, Problem{Column: "user_id", Message: "user_id is required: say which user this row changes"})
+	}
 	v.checkValues(cells, &out)
 	special := false
 	for _, i := range v.set {
@@ -308,9 +313,6 @@ func (v *Validator) Check(row source.Row, h *Header, params []KV) Outcome {
 }
 
 func (v *Validator) checkValues(cells *[nParams]cell, out *Outcome) {
-	if !cells[v.userID].set {
-		out.Errors = append(out.Errors, Problem{Column: "user_id", Message: "user_id is required: say which user this row changes"})
-	}
 	for _, i := range v.set {
 		c := &cells[i]
 		p := &table[i]

@@ -56,6 +56,7 @@ type csvReader struct {
 	lastFieldLine int
 	fields        []Field
 	done          bool
+	cut           bool // the record being filled was cut at the line limit
 }
 
 // OpenCSV reads CSV from r; name is what rows and errors call the file.
@@ -195,6 +196,10 @@ func (c *csvReader) Next() (Row, error) {
 	c.markConsumed()
 	if err == io.EOF {
 		c.done = true
+		if c.num == 1 {
+			return Row{}, &FileError{File: c.name, Line: 2, Message: "the file has a header but no rows below it: " +
+				"was the right sheet exported?"}
+		}
 		return Row{}, io.EOF
 	}
 	c.num++
@@ -246,8 +251,11 @@ func (c *csvReader) fill(rec []string, row *Row) []Field {
 			c.checkText(f, row)
 		}
 		if len(v) > c.maxField {
-			row.Issues = append(row.Issues, Issue{Column: f.Key, Message: "the value is " + strconv.Itoa(len(v)) +
-				" bytes long, more than the limit of " + strconv.Itoa(c.maxField) + " bytes"})
+			msg := "the value is " + strconv.Itoa(len(v)) + " bytes long, more than the limit of "
+			if c.cut { // only the start of it was read: its length is unknown
+				msg = "the value is longer than the limit of "
+			}
+			row.Issues = append(row.Issues, Issue{Column: f.Key, Message: msg + strconv.Itoa(c.maxField) + " bytes"})
 		}
 	}
 	return fields
@@ -332,7 +340,9 @@ func (c *csvReader) badRow(row Row, rec []string, err error, start int64, prevEn
 		if len(rec) > 0 {
 			row.Line, _ = c.csv.FieldPos(0)
 		}
+		c.cut = true
 		row.Fields = c.fill(rec, &row)
+		c.cut = false
 		row.Issues = append(row.Issues, Issue{Message: "line " + strconv.Itoa(row.Line) +
 			" is longer than the limit of " + strconv.Itoa(c.maxRecord) + " bytes; the rest of it was skipped"})
 		c.lastField, c.lastFieldLine = "", row.Line

@@ -163,8 +163,8 @@ func TestCSVReader(t *testing.T) {
 			issues: map[int][]string{2: {"b: the value is 20 bytes long, more than the limit of 10 bytes"}},
 		},
 		{
-			// The header only: no rows.
-			name: "header only", in: "user_id,u17\r\n",
+			// The header only: a file error, as for an empty file.
+			name: "header only", in: "user_id,u17\r\n", fileErr: "the file has a header but no rows below it",
 		},
 		{
 			// An empty file is a file error.
@@ -457,7 +457,7 @@ func TestCSVHugeLineBoundedMemory(t *testing.T) {
 		got = append(got, strconv.Itoa(row.Num)+"@"+strconv.Itoa(row.Line)+" "+issues(row))
 	}
 	runtime.ReadMemStats(&after)
-	want := []string{"2@2 b: the value is 1572862 bytes long, more than the limit of 65536 bytes; " +
+	want := []string{"2@2 b: the value is longer than the limit of 65536 bytes; " +
 		": line 2 is longer than the limit of 1048576 bytes; the rest of it was skipped", "3@3 "}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("rows = %q, want %q", got, want)

@@ -163,6 +163,10 @@ func (y *yamlReader) checkAnchors(sp *yamlSplitter) error {
 	if anchor != nil {
 		return y.anchorErr(anchor)
 	}
+	if item == 0 {
+		return &FileError{File: y.name, Message: "the file holds no items: expected a list with one mapping per user " +
+			"(\"- user_id: 1001\" and the keys to change under it)"}
+	}
 	return nil
 }
 

@@ -128,11 +128,15 @@ func TestYAMLReader(t *testing.T) {
 			issues: map[int][]string{1: {"item 1 is longer than the limit of 100 bytes"}},
 		},
 		{
-			// Empty input and comments only: no rows, no error.
-			name: "empty", in: "",
+			// Empty input, comments only and an empty list: a file error, as
+			// for an empty CSV file (a wrong export, not a file of no changes).
+			name: "empty", in: "", fileErr: "the file holds no items",
 		},
 		{
-			name: "comments only", in: "# nothing\n---\n# still nothing\n",
+			name: "comments only", in: "# nothing\n---\n# still nothing\n", fileErr: "the file holds no items",
+		},
+		{
+			name: "empty list", in: "[]\n", fileErr: "the file holds no items",
 		},
 		{
 			// A UTF-8 BOM is dropped; CRLF line ends work.

@@ -167,15 +167,15 @@ func TestFix(t *testing.T) {
 		err  error
 		want string
 	}{
-		{ErrIncorrectHash, "MORBULK_SECRET"},    // secret, mode
+		{ErrIncorrectHash, "MORBULK_SECRET"},            // secret, mode
 		{ErrBadLogin, "the password (MORBULK_PASSWORD"}, // login
-		{ErrAPIDisabled, "Allow API"},           // setting
-		{ErrGETDisabled, "POST"},                // method
-		{ErrUndefinedMethod, "--profile"},       // endpoint name
-		{ErrRedirect, "base URL"},               // redirect
-		{ErrTLS, "certificate"},                 // TLS
-		{ErrHTTPStatus, "base URL"},             // 404
-		{errors.Join(ErrNetwork), ""},           // no advice
+		{ErrAPIDisabled, "Allow API"},                   // setting
+		{ErrGETDisabled, "POST"},                        // method
+		{ErrUndefinedMethod, "--profile"},               // endpoint name
+		{ErrRedirect, "base URL"},                       // redirect
+		{ErrTLS, "certificate"},                         // TLS
+		{ErrHTTPStatus, "base URL"},                     // 404
+		{errors.Join(ErrNetwork), ""},                   // no advice
 	}
 	for _, tc := range tests {
 		got := Fix(tc.err)

@@ -1058,6 +1058,35 @@ func TestFailedOutKeepsUnreadableRows(t *testing.T) {
 	}
 }
 
+// TestResumeSimKeepsDatabase: a resumed --sim run without --sim-db goes on
+// in the simulator database the run began in, so the rehearsal ends with
+// every row applied to one database.
+func TestResumeSimKeepsDatabase(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ids := apIDs(1001, 6)
+	in := apWriteInput(t, dir, "in.csv", ids)
+	db, j := filepath.Join(dir, "sim.db"), filepath.Join(dir, "j.jsonl")
+	common := []string{"--sim", "--sim-seed", apSeed, "--report", j, "--rate", "0", "--progress", "none", "--no-html"}
+	code, stderr := apRun(t, nil, append(append([]string{"apply", "--sim-db", db, "--limit", "2"}, common...), in)...)
+	if code != cli.ExitOK {
+		t.Fatalf("canary: exit %d; stderr:\n%s", code, stderr)
+	}
+	code, stderr = apRun(t, nil, append(append([]string{"apply", "--resume"}, common...), in)...)
+	if code != cli.ExitOK {
+		t.Fatalf("resume: exit %d; stderr:\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "resuming in the simulator database of the earlier run") {
+		t.Errorf("the resume does not say which database it uses:\n%s", stderr)
+	}
+	s := apReopen(t, db)
+	for _, id := range ids {
+		if got, want := apLastName(t, s, id), fmt.Sprintf("New%d", id); got != want {
+			t.Errorf("user %d: last name %q in %s, want %q", id, got, db, want)
+		}
+	}
+}
+
 // TestApplyResume runs a canary, then resumes twice (without and with the
 // failed rows), then refuses a changed input.
 func TestApplyResume(t *testing.T) {

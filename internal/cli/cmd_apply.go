@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"strings"
 	"time"
 
@@ -158,6 +159,16 @@ func (a *app) runApply(ctx context.Context, o *applyOpts, files []string) error 
 		a.log.Error().Str("file", f).Msg("nothing from this file will be sent: " + msg)
 	}
 
+	if o.conn.sim && o.conn.simDB == "" && len(js.runs) > 0 {
+		// A resumed rehearsal goes on in the simulator database the run
+		// began in, not in a fresh one.
+		if db := js.runs[len(js.runs)-1].Settings["sim_db"]; db != "" {
+			if _, err := os.Stat(db); err == nil {
+				o.conn.simDB = db
+				a.log.Info().Str("db", db).Msg("resuming in the simulator database of the earlier run")
+			}
+		}
+	}
 	t, err := a.connect(ctx, &o.conn)
 	if err != nil {
 		return err
@@ -171,6 +182,9 @@ func (a *app) runApply(ctx context.Context, o *applyOpts, files []string) error 
 		"workers": fmt.Sprint(o.workers), "rate": fmt.Sprint(o.rate), "burst": fmt.Sprint(o.burst), "retries": fmt.Sprint(o.retries),
 		"limit": fmt.Sprint(o.limit), "max_errors": fmt.Sprint(o.maxErrors), "max_consecutive_failures": fmt.Sprint(o.maxConsec),
 	}})
+	if t.simDB != "" {
+		runs[len(runs)-1].Settings["sim_db"] = t.simDB
+	}
 	jf, err := js.open()
 	if err != nil {
 		return err
@@ -240,7 +254,7 @@ func (a *app) runApply(ctx context.Context, o *applyOpts, files []string) error 
 		err = fmt.Errorf("write report: %w", cerr)
 	}
 	sum.Ended = a.env.Now()
-	sum.Print(a.env.Stderr, "applied")
+	sum.Print(a.env.Stderr, "finished")
 	fmt.Fprintf(a.env.Stderr, "report: %s\n", reportPaths(o.reports, htmlOut))
 	if failed != nil {
 		fmt.Fprintf(a.env.Stderr, "failed rows: %d written to %s\n", failed.N, o.failedOut)

@@ -73,6 +73,7 @@ type target struct {
 	sim     *morsim.Sim
 	baseURL string
 	label   string // what to show in logs and reports: the URL or "simulator (profile)"
+	simDB   string // the simulator's database file, "" for a real server
 	user    string
 	entry   serverEntry
 	close   func()
@@ -132,7 +133,7 @@ func (a *app) connect(ctx context.Context, f *connFlags) (*target, error) {
 			sim.Close()
 			return nil, fmt.Errorf("start simulator: %w", err)
 		}
-		t.sim, t.baseURL = sim, base
+		t.sim, t.baseURL, t.simDB = sim, base, dbPath
 		t.close = func() {
 			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()

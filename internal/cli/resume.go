@@ -61,6 +61,10 @@ func checkJournal(path string, resume bool, prints []report.Fingerprint) (*journ
 	exists := err == nil
 	if !resume {
 		if exists {
+			if _, err := os.Stat(report.RunsPath(path)); err != nil {
+				return nil, usagef("%s already exists and is not an apply journal (validate's report, or another file): "+
+					"choose another --report path; morbulk never overwrites it", path)
+			}
 			return nil, usagef("journal %s already exists: add --resume to continue that run, or choose another --report path", path)
 		}
 		return st, nil

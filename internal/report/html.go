@@ -425,13 +425,22 @@ func (gs *groupSet) add(status, column, msg string, seq int32, kept bool, where 
 
 // normalizeMessage takes the values out of a message, so that the same
 // problem with other values groups together: quoted text becomes "…" and
-// numbers (and dates) become #, except an HTTP status.
+// numbers (and dates) become #, except an HTTP status and what the server
+// said (its text is the problem, not a value).
 func normalizeMessage(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	for i := 0; i < len(s); {
 		c := s[i]
 		switch {
+		case c == '"' && strings.HasSuffix(s[:i], "server said "):
+			j := strings.IndexByte(s[i+1:], '"')
+			if j < 0 {
+				j = len(s) - i - 1
+			}
+			b.WriteString(s[i : i+j+2])
+			i += j + 2
+			continue
 		case c == '"' || c == '\'':
 			if j := strings.IndexByte(s[i+1:], c); j >= 0 && (c == '"' || quoteStarts(s, i)) {
 				b.WriteByte(c)

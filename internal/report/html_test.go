@@ -471,6 +471,8 @@ func TestNormalizeMessage(t *testing.T) {
 		{"don't use u21 alone", "don't use u21 alone"},                                                     // apostrophe, code with digits
 		{"an unquoted NO is YAML null: quote it ('NO')", "an unquoted NO is YAML null: quote it ('…')"},
 		{`unterminated "quote`, `unterminated "quote`},
+		{`tariff not found: server said "Tariff was not found"`, `tariff not found: server said "Tariff was not found"`}, // the server's words stay
+		{`user was not updated: server said "User was not updated": Email must be unique`, `user was not updated: server said "User was not updated": Email must be unique`},
 	} {
 		if got := normalizeMessage(tc.in); got != tc.want {
 			t.Errorf("normalizeMessage(%q) = %q, want %q", tc.in, got, tc.want)

@@ -44,10 +44,11 @@ func loadServer(path, name string) (serverEntry, error) {
 	dec := yaml.NewDecoder(strings.NewReader(string(b)))
 	dec.KnownFields(true)
 	if err := dec.Decode(&cf); err != nil {
-		if msg := err.Error(); strings.Contains(msg, "field password ") || strings.Contains(msg, "field secret") {
-			return serverEntry{}, usagef("config %s: credentials are not written in the config: name files holding them with password_file and secret_file (%v)", path, err)
+		msg := configKeyText(err.Error())
+		if strings.Contains(msg, `key "password"`) || strings.Contains(msg, `key "secret`) {
+			return serverEntry{}, usagef("config %s: credentials are not written in the config: name files holding them with password_file and secret_file (%s)", path, msg)
 		}
-		return serverEntry{}, usageError{fmt.Errorf("config %s: %w", path, err)}
+		return serverEntry{}, usagef("config %s: %s", path, msg)
 	}
 	if name == "" {
 		name = cf.Default
@@ -67,4 +68,15 @@ func loadServer(path, name string) (serverEntry, error) {
 		return serverEntry{}, usagef("config %s: no server %q (it has: %s); choose one with --server", path, name, strings.Join(names, ", "))
 	}
 	return e, nil
+}
+
+// configKeyText turns yaml.v3's unknown-field errors into words about keys.
+func configKeyText(msg string) string {
+	return strings.NewReplacer(
+		"yaml: unmarshal errors:\n  ", "",
+		"\n  ", "; ",
+		" not found in type cli.serverEntry", `" is not a server key (url, user, profile, hash_mode, rate, workers, password_file, secret_file)`,
+		" not found in type cli.configFile", `" is not a top-level key (default, servers)`,
+		"field ", `key "`,
+	).Replace(msg)
 }

@@ -77,8 +77,9 @@ func usagef(format string, args ...any) error {
 
 // exitCode maps an error to the process exit status and prints it. It is
 // the only place where errors become codes.
-// hint adds "Run 'morbulk --help'" to usage errors of the command line itself.
-func exitCode(err error, stderr io.Writer, hint bool) int {
+// hint, the command whose command line was wrong, adds "Run 'morbulk
+// validate --help'" to usage errors of the command line itself.
+func exitCode(err error, stderr io.Writer, hint string) int {
 	if err == nil {
 		return ExitOK
 	}
@@ -86,8 +87,8 @@ func exitCode(err error, stderr io.Writer, hint bool) int {
 	switch {
 	case errors.As(err, &u):
 		fmt.Fprintf(stderr, "morbulk: %v\n", err)
-		if hint {
-			fmt.Fprintln(stderr, "Run 'morbulk --help' for usage.")
+		if hint != "" {
+			fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", hint)
 		}
 		return ExitUsage
 	case errors.Is(err, ErrInterrupted), errors.Is(err, context.Canceled):

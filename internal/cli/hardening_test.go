@@ -71,6 +71,9 @@ func TestNoCredentialFlags(t *testing.T) {
 		if strings.Contains(stderr, val) {
 			t.Errorf("%v: the value is echoed: %s", args, stderr)
 		}
+		if !strings.Contains(stderr, "not taken on the command line") {
+			t.Errorf("%v: stderr does not say where the credential goes instead: %s", args, stderr)
+		}
 	}
 }
 

@@ -31,13 +31,17 @@ func Main(args []string, env Env) int {
 	root.SetIn(a.env.Stdin)
 	root.SetOut(a.env.Stdout)
 	root.SetErr(a.env.Stderr)
-	err := root.ExecuteContext(context.Background())
+	cmd, err := root.ExecuteContextC(context.Background())
 	if err != nil && !a.ran {
 		if _, ok := err.(usageError); !ok {
 			err = usageError{err}
 		}
 	}
-	return exitCode(err, a.env.Stderr, !a.ran)
+	hint := ""
+	if !a.ran && cmd != nil {
+		hint = cmd.CommandPath()
+	}
+	return exitCode(err, a.env.Stderr, hint)
 }
 
 func (a *app) rootCmd() *cobra.Command {
@@ -63,7 +67,18 @@ built-in simulator.`,
 			return nil
 		},
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		msg := err.Error()
+		switch {
+		case strings.Contains(msg, "flag: --password"):
+			return usagef("%v: the password is not taken on the command line (it would show in the process list): "+
+				"set MORBULK_PASSWORD or give --password-file FILE", err)
+		case strings.Contains(msg, "flag: --") && (strings.Contains(msg, "secret") || strings.HasSuffix(msg, "key")):
+			return usagef("%v: the API secret key is not taken on the command line (it would show in the process list): "+
+				"set MORBULK_SECRET or give --secret-file FILE", err)
+		}
+		return usageError{err}
+	})
 	root.PersistentFlags().StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	root.PersistentFlags().StringVar(&a.logFormat, "log-format", "console", "log format: console or json")
 	root.AddCommand(a.validateCmd(), a.schemaCmd())

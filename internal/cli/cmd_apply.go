@@ -89,7 +89,7 @@ be recorded; a second Ctrl-C aborts them.
 	fl.IntVar(&o.maxConsec, "max-consecutive-failures", 10, "stop after this many rows in a row fail transiently (0: never)")
 	fl.IntVar(&o.maxErrors, "max-errors", 0, "stop after this many failed rows (0: never)")
 	fl.IntVar(&o.limit, "limit", 0, "send only the first N valid rows, as a canary (0: all)")
-	fl.StringArrayVar(&o.reports, "report", nil, "report path, .jsonl (the journal) or .csv; repeat for both (default: reports/apply-TIME.{jsonl,csv})")
+	fl.StringArrayVar(&o.reports, "report", nil, "report path, .jsonl (the journal) or .csv; repeat for both (default: reports/apply-TIME-PID.{jsonl,csv})")
 	fl.StringVar(&o.failedOut, "failed-out", "", "write the failed and invalid rows, in the input's columns, to this .csv file")
 	fl.BoolVar(&o.resume, "resume", false, "continue the run of the journal (the .jsonl --report, default the newest reports/apply-*.jsonl): rows already updated, invalid or skipped are not sent again")
 	fl.BoolVar(&o.noRetry, "no-retry-failed", false, "with --resume, send only the rows not sent before, not the failed ones")

@@ -40,6 +40,7 @@ does. Headers and keys are trimmed and matched in any case.
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "table", "table, json, csv or yaml")
+	completeWords(cmd, "format", "table", "json", "csv", "yaml")
 	return cmd
 }
 

@@ -98,7 +98,7 @@ spreadsheet and feed it back). Without --report, both go under reports/.
 	}
 	o.input.register(cmd)
 	o.html.register(cmd)
-	cmd.Flags().StringArrayVar(&o.reports, "report", nil, "report path, .jsonl or .csv (repeat for both; default: reports/validate-TIME.{jsonl,csv})")
+	cmd.Flags().StringArrayVar(&o.reports, "report", nil, "report path, .jsonl or .csv (repeat for both; default: reports/validate-TIME-PID.{jsonl,csv})")
 	return cmd
 }
 

@@ -65,6 +65,17 @@ func (f *connFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.simSeed, "sim-seed", "", "simulator seed file, used to fill a new database (default: the sample seed built in, samples/seed.yaml)")
 	fl.StringVar(&f.simDB, "sim-db", "", "simulator SQLite file; an existing file is reused as it is (default: a fresh file under reports/)")
 	fl.StringVar(&f.simProfile, "sim-profile", "", "simulator profile: mor11, mor12, x3 or x4 (default: the seed's, else mor12)")
+	completeWords(cmd, "profile", "mor11", "mor12", "x3", "x4")
+	completeWords(cmd, "sim-profile", "mor11", "mor12", "x3", "x4")
+	completeWords(cmd, "hash-mode", "full", "legacy")
+	completeWords(cmd, "method", "POST", "GET")
+}
+
+// completeWords makes shell completion offer words for a flag's value.
+func completeWords(cmd *cobra.Command, flag string, words ...string) {
+	_ = cmd.RegisterFlagCompletionFunc(flag, func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return words, cobra.ShellCompDirectiveNoFileComp
+	})
 }
 
 // target is a connected server: the client, and the simulator when --sim.

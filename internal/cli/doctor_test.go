@@ -128,3 +128,24 @@ func wrongSecretOut() []*regexp.Regexp {
 		regexp.MustCompile(`(?m)^\[skipped\] +read user 0`),
 	}
 }
+
+// TestCompletionValues: shell completion offers the values of the flags
+// that take one of a few words.
+func TestCompletionValues(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"__complete", "apply", "--profile", ""}, []string{"mor11", "mor12", "x3", "x4"}},
+		{[]string{"__complete", "doctor", "--sim-profile", ""}, []string{"mor11", "x4"}},
+		{[]string{"__complete", "schema", "--format", ""}, []string{"table", "json", "csv", "yaml"}},
+	} {
+		_, out, _ := mainRun(t, nil, tc.args...)
+		for _, w := range tc.want {
+			if !strings.Contains("\n"+out, "\n"+w+"\n") {
+				t.Errorf("%v: %q not offered:\n%s", tc.args, w, out)
+			}
+		}
+	}
+}

@@ -138,12 +138,15 @@ func joinIssues(is []Issue) string {
 }
 
 // Neutralise stops a spreadsheet from running a cell as a formula: a cell
-// starting with = + - @ TAB or CR gets a leading ', unless it is a plain number.
+// starting with = + - @ TAB or CR gets a leading ', unless it is a plain
+// number with a minus or no sign. A leading plus is always protected: a
+// spreadsheet would read "+37060000001" (a phone number) as the number
+// 37060000001 and save it without the plus.
 func Neutralise(s string) string {
 	if s == "" || strings.IndexByte("=+-@\t\r", s[0]) < 0 {
 		return s
 	}
-	if isPlainNumber(s) {
+	if s[0] != '+' && isPlainNumber(s) {
 		return s
 	}
 	return "'" + s

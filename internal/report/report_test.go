@@ -31,7 +31,8 @@ func TestNeutralise(t *testing.T) {
 		{"+", "'+"},                                           // a plus alone
 		{"-.", "-."},                                          // a sign and a lone point pass as a number: harmless, no formula
 		{"-12.5", "-12.5"},                                    // a plain negative number stays a number
-		{"+3", "+3"},                                          // a plain positive number
+		{"+3", "'+3"},                                         // a leading plus: a spreadsheet would drop it
+		{"+37060000001", "'+37060000001"},                     // a phone number would come back as 37060000001
 		{"-0", "-0"},                                          // negative zero
 		{"-.5", "-.5"},                                        // a number with no leading digit
 		{"-1.2.3", "'-1.2.3"},                                 // two points: not a number

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -237,6 +238,18 @@ func (a *Applier) Run(ctx, callCtx context.Context, intake func(emit func(Checke
 		return err
 	})
 
+	// Waits between retries end at the first stop: a row waiting to be
+	// tried again is not in flight, and is not tried again.
+	retryCtx, cancelRetry := context.WithCancel(callCtx)
+	defer cancelRetry()
+	go func() {
+		select {
+		case <-a.stopped:
+			cancelRetry()
+		case <-retryCtx.Done():
+		}
+	}()
+
 	// Workers.
 	for range a.cfg.Workers {
 		g.Go(func() error {
@@ -244,7 +257,7 @@ func (a *Applier) Run(ctx, callCtx context.Context, intake func(emit func(Checke
 				if a.isStopped() {
 					a.notSent(rec, a.stopReason())
 				} else {
-					a.send(callCtx, rec)
+					a.send(callCtx, retryCtx, rec)
 				}
 				select {
 				case results <- rec:
@@ -284,8 +297,9 @@ func (a *Applier) Run(ctx, callCtx context.Context, intake func(emit func(Checke
 	return a.Err()
 }
 
-// send makes the attempts for one row and fills in its result.
-func (a *Applier) send(ctx context.Context, rec *report.Record) {
+// send makes the attempts for one row and fills in its result. ctx governs
+// the requests, retryCtx the waits between them (it ends when the run stops).
+func (a *Applier) send(ctx, retryCtx context.Context, rec *report.Record) {
 	a.Stats.InFlight.Add(1)
 	defer a.Stats.InFlight.Add(-1)
 	rec.Run = a.cfg.Run
@@ -316,10 +330,11 @@ func (a *Applier) send(ctx context.Context, rec *report.Record) {
 		if ans.Class != Transient || attempt >= a.cfg.Retry.Max || ctx.Err() != nil {
 			break
 		}
-		a.Stats.Retries.Add(1)
-		if err := a.cfg.Sleep(ctx, a.backoff(attempt, ans.RetryAfter)); err != nil {
+		if a.isStopped() || a.cfg.Sleep(retryCtx, a.backoff(attempt, ans.RetryAfter)) != nil {
+			ans.Err = fmt.Errorf("%w (not tried again: the run stopped)", cmp.Or(ans.Err, errTransient))
 			break
 		}
+		a.Stats.Retries.Add(1)
 	}
 	a.Stats.Sent.Add(1)
 	rec.HTTPStatus = ans.HTTPStatus
@@ -360,6 +375,9 @@ func (a *Applier) wait(ctx context.Context) error {
 	defer a.limMu.Unlock()
 	return a.cfg.Limiter.Wait(ctx)
 }
+
+// errTransient stands for a transient answer that came without an error.
+var errTransient = errors.New("transient failure")
 
 func errText(err error) string {
 	if err == nil {

@@ -364,6 +364,44 @@ func TestApplierStopWhileWaiting(t *testing.T) {
 	}
 }
 
+// TestApplierStopDuringRetryWait: a row waiting out a long Retry-After when
+// the run stops is not tried again: the wait ends at once and the row is
+// failed with its last answer (a resume sends it again).
+func TestApplierStopDuringRetryWait(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int64
+	first := make(chan struct{})
+	c := callerFunc(func(context.Context, []report.KV) pipeline.Answer {
+		if calls.Add(1) == 1 {
+			close(first)
+		}
+		a := transient
+		a.HTTPStatus, a.RetryAfter = 429, time.Hour
+		return a
+	})
+	ap := pipeline.NewApplier(c, pipeline.Config{Workers: 1, Retry: pipeline.Retry{Max: 3, Base: time.Millisecond, Cap: time.Hour, RetryAfterCap: time.Hour}})
+	done := make(chan map[int]*report.Record, 1)
+	go func() {
+		got, _ := run(t, ap, context.Background(), rows(1))
+		done <- got
+	}()
+	<-first
+	ap.Stop(&pipeline.StopError{Reason: pipeline.ErrInterrupted, Detail: "stopped by the user"})
+	var got map[int]*report.Record
+	select {
+	case got = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return: the retry wait ignored the stop")
+	}
+	r := got[2]
+	if r == nil || r.Status != report.StatusFailed || r.Attempts != 1 || calls.Load() != 1 {
+		t.Fatalf("row: %+v after %d calls; want failed after 1 attempt", r, calls.Load())
+	}
+	if len(r.Errors) != 1 || !strings.Contains(r.Errors[0].Message, "not tried again: the run stopped") {
+		t.Errorf("errors %v, want the reason it was not tried again", r.Errors)
+	}
+}
+
 // TestApplierOneWaiterAtATime checks that only one worker at a time holds
 // a turn of the limiter, so that a stall cannot release one per worker at once.
 func TestApplierOneWaiterAtATime(t *testing.T) {

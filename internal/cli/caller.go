@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/morbulk/morbulk/internal/mor"
 	"github.com/morbulk/morbulk/internal/pipeline"
@@ -36,6 +37,10 @@ func (m morCaller) Call(ctx context.Context, params []report.KV) pipeline.Answer
 	switch res.Class {
 	case mor.Updated:
 		ans.Class = pipeline.Updated
+		if !res.Recognised {
+			ans.Warning = fmt.Sprintf("counted as updated because the server answered with <status> and no <error>, "+
+				"but its text %q is not MOR's \"User was updated\" (a translated server?): check this user", res.Response.Status)
+		}
 	case mor.RowError:
 		ans.Class = pipeline.RowError
 	case mor.Systemic:

@@ -279,6 +279,19 @@ func TestHostileServer(t *testing.T) {
 			buf.Flush()
 		}},
 		{"empty 200", func(w http.ResponseWriter, r *http.Request) {}},
+		// a proxy page that happens to hold a <status> element
+		{"HTML page with status", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			w.Write([]byte("<html><body><div><status>User was updated</status></div></body></html>"))
+		}},
+		// two answers in one: the outcome is unknown
+		{"two statuses", func(w http.ResponseWriter, r *http.Request) {
+			w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><page><status>User was updated</status><status>Incorrect hash</status></page>`))
+		}},
+		// a refusal written as a <status>
+		{"refusal in status", func(w http.ResponseWriter, r *http.Request) {
+			w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><page><status>User was not updated: Email is invalid</status></page>`))
+		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
@@ -308,6 +321,32 @@ func TestHostileServer(t *testing.T) {
 			}
 			t.Logf("%s in %s: %s", c.name, elapsed.Round(time.Millisecond), recs[0].Errors[0].Message)
 		})
+	}
+}
+
+// TestUnconfirmedSuccess: a server that answers a <status> with a text
+// morbulk does not know (a translated MOR) gets its rows counted updated,
+// each with a warning saying so, and the summary counts them.
+func TestUnconfirmedSuccess(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?>` + "\n<page>\n  <status>Vartotojas atnaujintas</status>\n</page>\n"))
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	input, journal := filepath.Join(dir, "in.csv"), filepath.Join(dir, "j.jsonl")
+	khWriteInput(t, input, 1001, 3)
+	code, stderr := hzRun(t, hzAdmin, "apply", "--url", srv.URL+"/billing", "--report", journal, "--progress", "none", "--rate", "0", "--no-html", input)
+	if code != cli.ExitOK {
+		t.Fatalf("exit %d, want 0:\n%s", code, stderr)
+	}
+	for _, r := range apReadJournal(t, journal) {
+		if r.Status != report.StatusUpdated || len(r.Warnings) != 1 || !strings.Contains(r.Warnings[0].Message, `"Vartotojas atnaujintas" is not MOR's`) {
+			t.Errorf("row %d: %s, warnings %+v; want updated with the warning", r.Row, r.Status, r.Warnings)
+		}
+	}
+	if !strings.Contains(stderr, "warnings: 3 rows") {
+		t.Errorf("the summary does not count the warned rows:\n%s", stderr)
 	}
 }
 

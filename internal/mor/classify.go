@@ -208,7 +208,11 @@ func Classify(r Response) (c Class, recognised bool, err error) {
 		switch {
 		case s == nil:
 			return Updated, true, nil
-		case s == ErrRejected: // unknown status text: success by element.
+		case s == ErrRejected && looksNegative(r.Status):
+			// "User was not updated: Email is invalid" in a <status>: a
+			// refusal in the wrong element is still a refusal.
+			return RowError, false, answerError(s, r.Status, r.Messages)
+		case s == ErrRejected: // unknown status text: success by element (a translated server).
 			return Updated, false, nil
 		default:
 			return classOf(s), true, answerError(s, r.Status, r.Messages)
@@ -218,6 +222,18 @@ func Classify(r Response) (c Class, recognised bool, err error) {
 		return Updated, true, nil
 	}
 	return Protocol, false, fmt.Errorf("%w: no status or error element", ErrProtocol)
+}
+
+// looksNegative tells whether an unknown status text reads as a refusal or
+// a failure in English, so that it is not taken for a success.
+func looksNegative(text string) bool {
+	t := " " + normText(text) + " "
+	for _, w := range []string{" not ", "n't ", "error", "fail", "denied", "disabled", "unavailable", "incorrect", "invalid", "wrong", "refused", "forbidden"} {
+		if strings.Contains(t, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // answerError wraps the sentinel with the server's words.

@@ -63,14 +63,21 @@ func ParseResponse(body []byte) (Response, error) {
 	} else {
 		r.Envelope = EnvelopeRoot
 	}
-	found := false
+	found, html := false, false
+	var other string // a second <status> text that differs from the first
 	var walk func(n *node, inDetails bool)
 	walk = func(n *node, inDetails bool) {
 		switch strings.ToLower(n.name) {
+		case "html", "head", "body":
+			html = true
 		case "status":
 			found = true
-			if !r.HasStatus && n.child("error") == nil {
-				r.HasStatus, r.Status = true, n.ownText()
+			if n.child("error") == nil {
+				if !r.HasStatus {
+					r.HasStatus, r.Status = true, n.ownText()
+				} else if t := n.ownText(); normText(t) != normText(r.Status) && other == "" {
+					other = t
+				}
 			}
 		case "error":
 			found = true
@@ -105,8 +112,15 @@ func ParseResponse(body []byte) (Response, error) {
 	for _, k := range root.kids {
 		walk(k, false)
 	}
-	if !found {
+	switch {
+	case html:
+		// MOR answers are XML whatever the Content-Type; a page is a proxy's
+		// or a web server's, whatever <status> it may hold.
+		return Response{}, fmt.Errorf("%w: an HTML page, not a MOR answer; it starts %q", ErrProtocol, Excerpt(body, 120))
+	case !found:
 		return Response{}, fmt.Errorf("%w: no status, error or details element; body starts %q", ErrProtocol, Excerpt(body, 120))
+	case other != "":
+		return Response{}, fmt.Errorf("%w: the answer holds <status> elements that disagree (%q and %q)", ErrProtocol, r.Status, other)
 	}
 	return r, nil
 }

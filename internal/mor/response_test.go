@@ -239,6 +239,10 @@ func TestParseNotMOR(t *testing.T) {
 		{"unclosed", decl + "<page><status>User was updated", ""}, // truncated body
 		{"nested too deep", strings.Repeat("<a>", 100) + "<status>x</status>" + strings.Repeat("</a>", 100), ""},
 		{"json", `{"status":"User was updated"}`, `User was updated`}, // a JSON answer
+		// An HTML page holding a <status> element is a page, not a MOR answer.
+		{"html with status", `<html><body><div><status>User was updated</status></div></body></html>`, "an HTML page"},
+		// Two <status> elements that disagree: the outcome is unknown.
+		{"two statuses", decl + "<page><status>User was updated</status><status>Incorrect hash</status></page>", "disagree"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -257,6 +261,35 @@ func TestParseNotMOR(t *testing.T) {
 				t.Errorf("style leaked into the excerpt: %q", err)
 			}
 		})
+	}
+}
+
+// TestClassifyUnknownStatus: a <status> text morbulk does not know is a
+// success by its element (a translated server) but not recognised, unless it
+// reads as a refusal; the same text twice is no conflict.
+func TestClassifyUnknownStatus(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		body       string
+		class      Class
+		recognised bool
+	}{
+		{decl + "<page><status>Vartotojas atnaujintas</status></page>", Updated, false},                 // Lithuanian "User was updated"
+		{decl + "<page><status>User was not updated: Email is invalid</status></page>", RowError, false}, // a refusal in <status>
+		{decl + "<page><status>Service temporarily unavailable</status></page>", RowError, false},        // not a success
+		{decl + "<page><status>Update failed</status></page>", RowError, false},                          // not a success
+		{decl + "<page><status>User was updated</status><status>user was updated.</status></page>", Updated, true},
+	}
+	for _, tc := range tests {
+		r, err := ParseResponse([]byte(tc.body))
+		if err != nil {
+			t.Errorf("%q: %v", tc.body, err)
+			continue
+		}
+		c, rec, _ := Classify(r)
+		if c != tc.class || rec != tc.recognised {
+			t.Errorf("%q: class %v recognised %v, want %v %v", tc.body, c, rec, tc.class, tc.recognised)
+		}
 	}
 }
 

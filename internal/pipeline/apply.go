@@ -37,6 +37,9 @@ type Answer struct {
 	Latency    time.Duration
 	// Fix says what to check when the answer is systemic.
 	Fix string
+	// Warning is something to know about an answer counted as it is, e.g.
+	// a success inferred from the element alone; it goes to the row's warnings.
+	Warning string
 }
 
 // Caller sends one row's parameters to the server.
@@ -343,6 +346,9 @@ func (a *Applier) send(ctx, retryCtx context.Context, rec *report.Record) {
 	switch ans.Class {
 	case Updated:
 		rec.Status = report.StatusUpdated
+		if ans.Warning != "" {
+			rec.Warnings = append(rec.Warnings, report.Issue{Message: ans.Warning})
+		}
 		a.Stats.Updated.Add(1)
 		a.consec.Store(0)
 		return

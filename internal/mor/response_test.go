@@ -274,7 +274,7 @@ func TestClassifyUnknownStatus(t *testing.T) {
 		class      Class
 		recognised bool
 	}{
-		{decl + "<page><status>Vartotojas atnaujintas</status></page>", Updated, false},                 // Lithuanian "User was updated"
+		{decl + "<page><status>Vartotojas atnaujintas</status></page>", Updated, false},                  // Lithuanian "User was updated"
 		{decl + "<page><status>User was not updated: Email is invalid</status></page>", RowError, false}, // a refusal in <status>
 		{decl + "<page><status>Service temporarily unavailable</status></page>", RowError, false},        // not a success
 		{decl + "<page><status>Update failed</status></page>", RowError, false},                          // not a success

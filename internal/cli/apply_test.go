@@ -1087,6 +1087,45 @@ func TestResumeSimKeepsDatabase(t *testing.T) {
 	}
 }
 
+// TestKilledAtStart: a run killed after creating its journal but before
+// writing its runs file leaves an empty journal (and perhaps the runs
+// file's temporary copy); nothing was sent, so the next run, with or
+// without --resume, takes the journal over.
+func TestKilledAtStart(t *testing.T) {
+	t.Parallel()
+	for _, resume := range []bool{false, true} {
+		t.Run(fmt.Sprintf("resume=%v", resume), func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			in := apWriteInput(t, dir, "in.csv", apIDs(1001, 3))
+			j := filepath.Join(dir, "j.jsonl")
+			for _, p := range []string{j, report.RunsPath(j) + ".tmp"} {
+				if err := os.WriteFile(p, nil, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			args := []string{"apply", "--sim", "--sim-seed", apSeed, "--sim-db", filepath.Join(dir, "sim.db"), "--report", j, "--rate", "0", "--progress", "none", "--no-html"}
+			if resume {
+				args = append(args, "--resume")
+			}
+			code, stderr := apRun(t, nil, append(args, in)...)
+			if code != cli.ExitOK {
+				t.Fatalf("exit %d, want 0; stderr:\n%s", code, stderr)
+			}
+			m := apCheckOneEach(t, apReadJournal(t, j), "", apRowKeys(in, 2, 4))
+			for k, r := range m {
+				if r.Status != report.StatusUpdated || r.Run != 1 {
+					t.Errorf("row %s: %s in run %d, want updated in run 1", k, r.Status, r.Run)
+				}
+			}
+			runs, err := report.ReadRuns(j)
+			if err != nil || len(runs) != 1 {
+				t.Errorf("runs file: %d runs, %v; want 1", len(runs), err)
+			}
+		})
+	}
+}
+
 // TestApplyResume runs a canary, then resumes twice (without and with the
 // failed rows), then refuses a changed input.
 func TestApplyResume(t *testing.T) {

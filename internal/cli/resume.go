@@ -57,8 +57,17 @@ func latestJournal(dir string) (string, error) {
 // the ones fingerprinted by its first run.
 func checkJournal(path string, resume bool, prints []report.Fingerprint) (*journalState, error) {
 	st := &journalState{path: path, run: 1, resume: resume}
-	_, err := os.Stat(path)
+	fi, err := os.Stat(path)
 	exists := err == nil
+	if exists && fi.Size() == 0 {
+		if _, err := os.Stat(report.RunsPath(path)); errors.Is(err, fs.ErrNotExist) {
+			// A run killed between creating its journal and writing its
+			// runs file sent nothing: this run takes the journal over (the
+			// lock still keeps out a run that is starting right now).
+			st.resume = true
+			return st, nil
+		}
+	}
 	if !resume {
 		if exists {
 			if _, err := os.Stat(report.RunsPath(path)); err != nil {

@@ -329,10 +329,10 @@ func (c *csvReader) badRow(row Row, rec []string, err error, start int64, prevEn
 	var pe *csv.ParseError
 	switch {
 	case errors.Is(err, errRecordTooLong):
-		if c.lim.multiLine {
+		if c.lim.multiLine || c.lim.openQuote(start) {
 			c.done = true
 			return Row{}, &FileError{File: c.name, Line: c.endLine() + 1, Message: "the row starting here (row " +
-				strconv.Itoa(c.num) + ") runs over several lines for more than the limit of " + strconv.Itoa(c.maxRecord) +
+				strconv.Itoa(c.num) + ") runs inside a quoted field for more than the limit of " + strconv.Itoa(c.maxRecord) +
 				" bytes: a quoted field is probably never closed, so the rest of the file reads as one value; " +
 				"quote the whole field and double any quote inside it"}
 		}
@@ -583,6 +583,16 @@ type recordLimiter struct {
 	// encoding/csv cannot parse. Bounded like the record itself.
 	kept   []byte
 	keptAt int64
+}
+
+// openQuote tells whether the record that started at offset start and was
+// cut at the limit is inside a quoted field: an odd number of quotes since
+// it started (a doubled quote counts
+// two). Then the rest of the file belongs to that field, as a spreadsheet
+// reads it, and no later line may be taken for a row.
+func (l *recordLimiter) openQuote(start int64) bool {
+	from := start - l.keptAt
+	return from >= 0 && from <= int64(len(l.kept)) && bytes.Count(l.kept[from:], []byte{'"'})%2 == 1
 }
 
 // text returns the bytes between two offsets of the current record

@@ -277,7 +277,19 @@ func TestCSVRecordLimit(t *testing.T) {
 		{
 			// An unclosed quote in a big file: one file error, not garbage rows.
 			name: "hard limit across lines", in: "a,b\n1,\"x\n" + strings.Repeat("2,y\n", csvBufSize/2),
-			fileErr: "t.csv:2: the row starting here (row 2) runs over several lines",
+			fileErr: "t.csv:2: the row starting here (row 2) runs inside a quoted field",
+		},
+		{
+			// A quote opened on one huge line and never closed: the lines
+			// after it belong to that field, none may be taken for a row.
+			name: "hard limit inside a quote on one line", in: "a,b\n1,\"" + long + "\n2,z\n",
+			fileErr: "t.csv:2: the row starting here (row 2) runs inside a quoted field",
+		},
+		{
+			// Doubled quotes on a huge line are not an open quote.
+			name: "hard limit with doubled quotes", in: "a,b\n1,\"x\"\"y\"," + long + "\n3,z\n",
+			rows:   []string{"", `3@3 a="3" b="z"`},
+			issues: map[int][]string{2: {"line 2 is longer than the limit"}},
 		},
 		{
 			// A header longer than the limit.

@@ -185,7 +185,12 @@ const maxShown = 20
 // showErrors prints a row's errors and warnings on stderr as
 // file: row N (line L): column: message.
 func (a *app) showErrors(r *report.Record) {
-	for i, e := range append(slices.Clip(r.Errors), r.Warnings...) {
+	all := append(slices.Clip(r.Errors), r.Warnings...)
+	if len(all) > maxShown {
+		defer fmt.Fprintf(a.env.Stderr, "%s: ... and %d more on this row: see the report\n", r.File, len(all)-maxShown)
+		all = all[:maxShown]
+	}
+	for i, e := range all {
 		if i >= len(r.Errors) {
 			e.Message = "warning: " + e.Message
 		}

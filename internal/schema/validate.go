@@ -721,6 +721,10 @@ func checkText(p *Param, val string) string {
 			return "contains a line break: " + p.Name() + " must be one line"
 		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
 			return fmt.Sprintf("contains the control character U+%04X: remove it", r)
+		case r == '\ufeff' || r == '\u200b' || r == '\u2060':
+			// A byte-order mark from files pasted together, or a zero-width
+			// space: invisible, and it would be stored in the account.
+			return fmt.Sprintf("contains the invisible character U+%04X (a byte-order mark or zero-width space, often from copying between files): delete it", r)
 		}
 	}
 	if p.MaxLen > 0 {

@@ -245,6 +245,9 @@ func TestCheckTexts(t *testing.T) {
 		{"u17", "a\x01b", "", "control character U+0001"},                       // SOH
 		{"u17", "a\tb", "", "control character U+0009"},                         // an inner TAB
 		{"u17", "a\x7fb", "", "control character U+007F"},                       // DEL
+		{"u17", "\ufeffSmith", "", "invisible character U+FEFF"},                // a BOM inside a value
+		{"u23", "An\u200bna", "", "invisible character U+200B"},                 // a zero-width space
+		{"u23", "Ann\u200dа", "Ann\u200dа", ""},                                 // a zero-width joiner is part of some scripts
 		{"u17", "a\u0085b", "", "control character U+0085"},                     // a C1 control (NEL)
 		{"u17", "a\x00b", "", "control character U+0"},                          // NUL
 		{"u17", "M\xfcller", "", "not valid UTF-8"},                             // B03: Windows-1252 bytes

@@ -379,6 +379,12 @@ func (y *yamlReader) itemRow(n *yaml.Node, off int, row Row) Row {
 			continue
 		}
 		f := Field{Key: k.Value, Col: i/2 + 1, Line: k.Line + off}
+		if v.Style&yaml.TaggedStyle != 0 && v.Tag != "!!str" {
+			// !!binary, !!int or a custom tag would change what the text
+			// means; morbulk sends the text as written, so it asks for that.
+			row.Issues = append(row.Issues, Issue{Column: f.Key, Message: "the YAML tag " + v.Tag +
+				" is not allowed: write the value as plain text (or quote it)"})
+		}
 		switch v.Kind {
 		case yaml.ScalarNode:
 			f.Value = v.Value

@@ -139,6 +139,12 @@ func TestYAMLReader(t *testing.T) {
 			name: "empty list", in: "[]\n", fileErr: "the file holds no items",
 		},
 		{
+			// Tags other than !!str would change what the text means: refused.
+			name: "tags", in: "- u17: !!binary aGVsbG8=\n  u23: !!str Null\n",
+			rows:   []string{`1@1 u17="aGVsbG8=" u23="Null"`},
+			issues: map[int][]string{1: {"u17: the YAML tag !!binary is not allowed"}},
+		},
+		{
 			// A UTF-8 BOM is dropped; CRLF line ends work.
 			name: "BOM and CRLF", in: "\xef\xbb\xbf- user_id: 1\r\n  u17: A\r\n",
 			rows: []string{`1@1 user_id="1" u17="A"`},

@@ -460,6 +460,7 @@ func TestApplyUsage(t *testing.T) {
 		name    string
 		args    []string // after "apply", before the report flags and the input
 		journal bool     // create the journal beforehand
+		runs    bool     // and its runs file, as apply writes it
 		want    string   // in stderr
 	}{
 		// Neither a server nor the simulator.
@@ -475,7 +476,9 @@ func TestApplyUsage(t *testing.T) {
 		// --no-retry-failed means nothing without --resume.
 		{name: "no-retry-failed alone", args: []string{"--sim", "--no-retry-failed"}, want: "only makes sense with --resume"},
 		// An existing journal is never overwritten.
-		{name: "journal exists", args: []string{"--sim"}, journal: true, want: "already exists: add --resume"},
+		{name: "journal exists", args: []string{"--sim"}, journal: true, runs: true, want: "already exists: add --resume"},
+		// Nor is a file that is not a journal (validate's report): no hint to resume it.
+		{name: "not a journal", args: []string{"--sim"}, journal: true, want: "already exists and is not an apply journal"},
 		// --resume of a journal that does not exist.
 		{name: "resume nothing", args: []string{"--sim", "--resume"}, want: "does not exist"},
 	}
@@ -487,6 +490,11 @@ func TestApplyUsage(t *testing.T) {
 			j, db := filepath.Join(dir, "j.jsonl"), filepath.Join(dir, "x.db")
 			if tc.journal {
 				if err := os.WriteFile(j, []byte("keep\n"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tc.runs {
+				if err := report.WriteRuns(j, []report.RunInfo{{Run: 1}}); err != nil {
 					t.Fatal(err)
 				}
 			}

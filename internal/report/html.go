@@ -727,7 +727,7 @@ func (h *HTML) facts() []pageKV {
 		return out
 	}
 	if span := float64(h.last-h.first) / 1000; span > 0 {
-		out = append(out, pageKV{"rows per second", strconv.FormatFloat(float64(h.sent)/span, 'f', 1, 64)})
+		out = append(out, pageKV{"rows per second, first to last send", strconv.FormatFloat(float64(h.sent)/span, 'f', 1, 64)})
 	}
 	out = append(out,
 		pageKV{"latency p50", formatMS(h.lat.percentile(0.50))},

@@ -212,7 +212,12 @@ func Excerpt(body []byte, max int) string {
 		b.WriteRune(r)
 		n++
 	}
-	return b.String()
+	out := b.String()
+	// An error page often says the same thing in its <title> and its <h1>.
+	if h := len(out) / 2; len(out) > 2 && len(out)%2 == 1 && out[h] == ' ' && out[:h] == out[h+1:] {
+		out = out[:h]
+	}
+	return out
 }
 
 // isTagStart reports whether s (after '<') looks like markup.

@@ -307,6 +307,7 @@ func TestExcerpt(t *testing.T) {
 		{"invalid utf8", "a\xffb", 10, "ab"},                 // invalid bytes dropped
 		{"less-than text", "a < b", 10, "a < b"},             // not a tag
 		{"script", "<script>alert(1)</script>ok", 10, "ok"},  // script dropped
+		{"title and h1", "<html><head><title>503 Service Unavailable</title></head><body><h1>503 Service Unavailable</h1></body></html>", 200, "503 Service Unavailable"}, // said once
 	}
 	for _, tc := range tests {
 		if got := Excerpt([]byte(tc.in), tc.max); got != tc.want {

@@ -1244,7 +1244,8 @@ func TestApplyResume(t *testing.T) {
 
 // TestApplyPacing checks the shared rate limiter from the records' sent_at:
 // --rate 20 --burst 1 with 8 workers never puts more than 21 requests in a
-// one-second window, and the achieved rate is within 3 % of 20. It takes
+// one-second window, and the achieved rate is within 3 % of 20 (of what the
+// server could take, should a loaded machine make that less). It takes
 // about 10 s, so -short skips it. It is deliberately not parallel: it then
 // runs before the parallel tests of the package start, so that their load
 // does not add scheduling delays to the very timestamps it judges (a send
@@ -1266,11 +1267,13 @@ func TestApplyPacing(t *testing.T) {
 	}
 	m := apCheckOneEach(t, apReadJournal(t, j), "", apRowKeys(in, 2, rows+1))
 	var at []time.Time
+	var latency float64 // ms, summed
 	for k, r := range m {
 		if r.Status != report.StatusUpdated || r.Attempts != 1 || r.SentAt == nil {
 			t.Fatalf("row %s: %s after %d attempts: every row must be sent once for the timing to mean something", k, r.Status, r.Attempts)
 		}
 		at = append(at, *r.SentAt)
+		latency += r.LatencyMS
 	}
 	if st := s.Stats(); st.Requests != rows {
 		t.Fatalf("the simulator got %d requests, want %d", st.Requests, rows)
@@ -1295,8 +1298,14 @@ func TestApplyPacing(t *testing.T) {
 		t.Errorf("a one-second window holds %d requests, want at most %d", most, rateLimit+burst)
 	}
 	achieved := float64(rows-1) / at[len(at)-1].Sub(at[0]).Seconds()
-	if achieved < rateLimit*0.97 || achieved > rateLimit*1.03 {
-		t.Errorf("achieved %.2f requests/s, want %d within 3 %%", achieved, rateLimit)
+	// The limiter must deliver the rate whenever the server can take it:
+	// 8 workers at the mean round trip measured in this run can send at
+	// most capacity requests per second (far above 20 on an idle machine;
+	// on a loaded one the round trips, not the limiter, may set the pace).
+	capacity := 8 / (latency / float64(rows) / 1000)
+	want := min(float64(rateLimit), capacity)
+	if achieved < want*0.97 || achieved > rateLimit*1.03 {
+		t.Errorf("achieved %.2f requests/s, want %.2f within 3 %% (rate %d; the server could take %.1f/s)", achieved, want, rateLimit, capacity)
 	}
-	t.Logf("busiest one-second window: %d requests; achieved %.3f requests/s", most, achieved)
+	t.Logf("busiest one-second window: %d requests; achieved %.3f requests/s; server capacity at 8 workers %.0f/s", most, achieved, capacity)
 }

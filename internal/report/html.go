@@ -1285,12 +1285,15 @@ func newLineChart(aria, ylabel string, nb int, label func(int) string, data []se
 		v := top * float64(i) / 4
 		c.YTicks = append(c.YTicks, chartTick{Pos: int(math.Round(y(v))), Label: strconv.FormatFloat(v, 'f', -1, 64)})
 	}
-	ticks := min(nb, 6)
-	for i := range ticks {
-		b := 0
-		if ticks > 1 {
-			b = int(math.Round(float64(i) * float64(nb-1) / float64(ticks-1)))
-		}
+	// As many time labels as fit side by side (about 7 px a character at
+	// the axis font), at most 6: "15:04:05.000" labels get fewer.
+	// Labels go every step buckets, evenly, so none comes closer than that.
+	ticks := max(min(nb, 6, c.PlotW/(7*len(label(0))+24)), min(nb, 2))
+	step := 1
+	if ticks > 1 {
+		step = (nb - 1 + ticks - 2) / (ticks - 1) // ceil((nb-1)/(ticks-1))
+	}
+	for b := 0; b < nb; b += step {
 		c.XTicks = append(c.XTicks, chartTick{Pos: int(math.Round(x(b))), Label: label(b)})
 	}
 	for k, s := range data {

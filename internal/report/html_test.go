@@ -580,3 +580,23 @@ func checkHeld(t *testing.T, before *runtime.MemStats, n int) {
 		t.Errorf("the writer holds %.1f MiB for %d rows: its memory is not bounded", float64(held)/(1<<20), n)
 	}
 }
+
+// TestChartLabelsDoNotOverlap: the time labels of a chart are spaced by at
+// least their width, long ("15:04:05.000") or short ("15:04:05").
+func TestChartLabelsDoNotOverlap(t *testing.T) {
+	t.Parallel()
+	for _, label := range []string{"15:04:05.000", "15:04:05"} {
+		for _, nb := range []int{2, 3, 8, 13, 40, 500} {
+			v, ok := make([]float64, nb), make([]bool, nb)
+			c := newLineChart("x", "y", nb, func(int) string { return label }, []seriesData{{"s", "c", v, ok}})
+			if len(c.XTicks) < min(nb, 2) {
+				t.Errorf("%q, %d buckets: %d labels", label, nb, len(c.XTicks))
+			}
+			for i := 1; i < len(c.XTicks); i++ {
+				if gap := c.XTicks[i].Pos - c.XTicks[i-1].Pos; gap < 7*len(label) {
+					t.Errorf("%q, %d buckets: labels %d and %d are %d px apart, less than their width", label, nb, i-1, i, gap)
+				}
+			}
+		}
+	}
+}

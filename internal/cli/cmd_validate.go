@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
@@ -142,15 +143,34 @@ func (a *app) runValidate(ctx context.Context, s *schema.Schema, opts source.Opt
 		out = append(out, htmlOut)
 	}
 	sum := report.NewSummary(start)
+	// What was detected about a file is logged when its first row is
+	// reported, so that the line does not fall among the previous file's
+	// errors (the intake runs ahead of the writer).
+	var infoMu sync.Mutex
+	infos := map[string]source.Info{}
 	in := &pipeline.Intake{
 		Schema: s, Validator: s.NewValidator(a.env.Now), Options: opts, KeepInput: cols != nil, Prefetch: true,
-		OnFile: a.logFile,
+		OnFile: func(name string, info source.Info) {
+			infoMu.Lock()
+			infos[name] = info
+			infoMu.Unlock()
+		},
 	}
-	shown := 0
+	shown, lastFile := 0, ""
 	err := pipeline.Batched(ctx, func(next func() *report.Record) error {
 		in.NewRecord = next
 		return in.Run(ctx, files, func(pipeline.Checked) error { return nil })
 	}, func(r *report.Record) error {
+		if r.File != lastFile {
+			lastFile = r.File
+			infoMu.Lock()
+			info, ok := infos[r.File]
+			delete(infos, r.File)
+			infoMu.Unlock()
+			if ok {
+				a.logFile(r.File, info)
+			}
+		}
 		sum.Add(r)
 		if (len(r.Errors) > 0 || len(r.Warnings) > 0) && shown < maxShown {
 			shown++

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -240,8 +241,10 @@ func (a *app) runApply(ctx context.Context, o *applyOpts, files []string) error 
 		})
 	}, func(r *report.Record) error {
 		sum.Add(r)
-		if r.Status == report.StatusFailed || r.Status == report.StatusInvalid || r.Status == report.StatusFileError {
-			a.log.Debug().Str("file", r.File).Int("row", r.Row).Str("status", r.Status).Str("user_id", r.UserID).Msg(joinErrors(r.Errors))
+		if ev := a.log.Debug(); ev.Enabled() { // every row's result, for following a run closely
+			msg := cmp.Or(joinErrors(r.Errors), r.Reason, r.Status)
+			ev.Str("file", r.File).Int("row", r.Row).Str("status", r.Status).Str("user_id", r.UserID).
+				Int("attempts", r.Attempts).Int("http_status", r.HTTPStatus).Float64("latency_ms", r.LatencyMS).Msg(msg)
 		}
 		return out.Write(r)
 	})

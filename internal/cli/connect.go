@@ -215,9 +215,7 @@ func (a *app) connect(ctx context.Context, f *connFlags) (*target, error) {
 
 // seedCredentials finds a seed user's plain password and the API key he
 // uses: his own for a reseller, the admin's for everyone else. MOR 11 knows
-// only the global (admin) key. In x3 the server picks the key owner by user
-// name and password, and morbulk does not send the password to x3, so a
-// reseller signs with the admin's key there too (doc §2.4).
+// only the global (admin) key (doc §2.4).
 func seedCredentials(seed *morsim.Seed, user, profile string) (password, secret string) {
 	secret = seed.Settings.APISecretKey
 	for _, u := range seed.Users {
@@ -227,7 +225,7 @@ func seedCredentials(seed *morsim.Seed, user, profile string) (password, secret 
 		if p, ok := u["password"]; ok {
 			password = fmt.Sprint(p)
 		}
-		if fmt.Sprint(u["usertype"]) == "reseller" && profile != "x3" && profile != "mor11" {
+		if fmt.Sprint(u["usertype"]) == "reseller" && profile != "mor11" {
 			if k, ok := u["api_secret_key"]; ok {
 				secret = fmt.Sprint(k)
 			}

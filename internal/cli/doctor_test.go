@@ -30,8 +30,8 @@ func TestDoctorSim(t *testing.T) {
 		{name: "ok x3", profile: "x3", code: 0, want: allOK("admin", "x3")},
 		{name: "ok x4", profile: "x4", code: 0, want: allOK("admin", "x4")},
 		// A reseller reading one of his users, with the key --sim picks for
-		// him: the global key in MOR 11, his own in MOR 12 and X4, the admin's
-		// in X3 (p is not sent there).
+		// him: the global key in MOR 11, his own from MOR 12 on (X3 finds it
+		// by u and p, and the x3 profile sends p when it is set).
 		{name: "reseller mor11", profile: "mor11", args: []string{"--user", "reseller1", "--user-id", "2001"}, code: 0, want: allOK("reseller1", "mor11")},
 		{name: "reseller mor12", profile: "mor12", args: []string{"--user", "reseller1", "--user-id", "2001"}, code: 0, want: allOK("reseller1", "mor12")},
 		{name: "reseller x3", profile: "x3", args: []string{"--user", "reseller1", "--user-id", "2001"}, code: 0, want: allOK("reseller1", "x3")},

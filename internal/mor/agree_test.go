@@ -71,11 +71,11 @@ var agreeAccounts = map[string]agreeAccount{
 
 // agreeKey is the key a caller must sign with (doc §2.4): the global key in
 // MOR 11; from MOR 12 the key of the caller's owner, so a reseller's own key.
-// In X3 the server finds the key owner by u AND SHA1(p), and the x3 profile
-// does not send p, so the owner is not found and the ADMIN key applies even
-// to a reseller. X4 finds him by u alone (and also accepts the admin key).
+// MOR 12 and X3 find the key owner by u AND SHA1(p) (the x3 profile sends p
+// when it is set, as here); X4 finds him by u alone (and also accepts the
+// admin key).
 func agreeKey(profile, user string) string {
-	if k := agreeAccounts[user].ownKey; k != "" && (profile == "mor12" || profile == "x4") {
+	if k := agreeAccounts[user].ownKey; k != "" && profile != "mor11" {
 		return k
 	}
 	return "secret"
@@ -613,15 +613,14 @@ func TestAgree(t *testing.T) {
 
 // TestAgreeResellerKey: which key a reseller signs with, per era (doc §2.4).
 // MOR 11 knows only the global key. MOR 12 picks the key owner by u and
-// SHA1(p), so a reseller signs with his own key. X3 does the same lookup but
-// the x3 profile does not send p: the owner is not found and a reseller
-// client in x3 must sign with the ADMIN key (morbulk --sim does so). Sent with
-// p, his own key works in X3 too. X4 finds the owner by u alone and accepts
-// his own key and the admin key.
+// SHA1(p), so a reseller signs with his own key. X3 does the same lookup:
+// the x3 profile sends p when it is set, so his own key works; without p the
+// owner is not found and the ADMIN key applies. X4 finds the owner by u alone
+// and accepts his own key and the admin key.
 func TestAgreeResellerKey(t *testing.T) {
 	t.Parallel()
 	seed := agreeSeed(t)
-	withP := func(c *mor.Config) { c.Profile.Password = mor.PasswordRequired } // x3 profile, but p sent
+	noP := func(c *mor.Config) { c.Password = "" } // no password configured: p is not sent
 	tests := []struct {
 		profile string
 		key     string
@@ -632,16 +631,17 @@ func TestAgreeResellerKey(t *testing.T) {
 		{"mor11", "secret", nil, true},  // the global key
 		{"mor12", "key3", nil, true},    // his own key, found with p
 		{"mor12", "secret", nil, false}, // the admin key is not his
-		{"x3", "key3", nil, false},      // p not sent: owner not found, admin key expected
-		{"x3", "secret", nil, true},     // so a reseller signs with the admin key
-		{"x3", "key3", withP, true},     // with p the owner is found: his own key
+		{"x3", "key3", nil, true},       // p sent: the owner is found, his own key
+		{"x3", "secret", nil, false},    // the admin key is not his
+		{"x3", "key3", noP, false},      // p not sent: owner not found, admin key expected
+		{"x3", "secret", noP, true},     // so without p a reseller signs with the admin key
 		{"x4", "key3", nil, true},       // found by u alone
 		{"x4", "secret", nil, true},     // later servers also accept the admin key
 	}
 	for _, tc := range tests {
 		name := tc.profile + " " + tc.key
 		if tc.edit != nil {
-			name += " with p"
+			name += " without p"
 		}
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -663,7 +663,7 @@ func TestAgreeResellerKey(t *testing.T) {
 		})
 	}
 	// The key rule the tests use is the one the CLI's --sim credentials use.
-	if agreeKey("x3", "reseller1") != "secret" || agreeKey("mor12", "reseller1") != "key3" {
+	if agreeKey("x3", "reseller1") != "key3" || agreeKey("mor12", "reseller1") != "key3" || agreeKey("mor11", "reseller1") != "secret" {
 		t.Error("agreeKey does not follow doc §2.4")
 	}
 }

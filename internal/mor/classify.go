@@ -89,6 +89,7 @@ func Fix(err error) string {
 	case errors.Is(err, ErrIncorrectHash):
 		return "check the API secret key (MORBULK_SECRET; Settings -> API -> API Secret Key, or the reseller's own key), " +
 			"the hash mode (--hash-mode legacy for MOR 11 as documented, full for later servers, or --profile), " +
+			"for a reseller on X3 his password as well (the server finds his own key by user name and password; without it the admin's key applies), " +
 			"and that the row has no parameter the server hashes but morbulk does not know (check a row with `morbulk hash --explain KEY=VALUE...`)"
 	case errors.Is(err, ErrBadLogin):
 		return "check the user name (MORBULK_USER or --user) and the password (MORBULK_PASSWORD or --password-file): " +

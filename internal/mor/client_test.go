@@ -124,10 +124,13 @@ func TestUpdateRequestShape(t *testing.T) {
 		// mor11: legacy hash over user_id only, password sent.
 		{"mor11", func(c *Config) { c.Profile, _ = ParseProfile("mor11") }, "POST", "/billing/api/user_update_api",
 			[]string{"a8", "credit", "hash", "p", "u", "u15", "u17", "u23", "user_id"}, sha1hex("42secret"), true},
-		// x3: the password is not sent.
+		// x3: the password is sent when set (it finds a reseller's own key).
 		{"x3", func(c *Config) { c.Profile, _ = ParseProfile("x3") }, "POST", "/billing/api/user_update_api",
+			[]string{"a8", "credit", "hash", "p", "u", "u15", "u17", "u23", "user_id"}, hash42, true},
+		// x3 without a password configured: none sent.
+		{"x3 no password", func(c *Config) { c.Profile, _ = ParseProfile("x3"); c.Password = "" }, "POST", "/billing/api/user_update_api",
 			[]string{"a8", "credit", "hash", "u", "u15", "u17", "u23", "user_id"}, hash42, false},
-		// x4: renamed method.
+		// x4: renamed method; the password is not sent.
 		{"x4", func(c *Config) { c.Profile, _ = ParseProfile("x4") }, "POST", "/billing/api/user_details_update",
 			[]string{"a8", "credit", "hash", "u", "u15", "u17", "u23", "user_id"}, hash42, false},
 		// Hash mode override beats the profile.

@@ -152,7 +152,7 @@ func (c *Client) Doctor(ctx context.Context, userID string) []Check {
 		case res.Class == Updated:
 			last.State = CheckOK
 			last.Detail = fmt.Sprintf("details returned (%d fields, userid %s)", len(det.Fields), orDash(det.UserID))
-		case errors.Is(err, ErrUserNotFound) && c.profile.Password == PasswordNotSent:
+		case errors.Is(err, ErrUserNotFound) && c.profile.LoginByName:
 			// X3 and later check the login first (Bad login): it passed.
 			last.State = CheckWarn
 			last.Detail = "User was not found"

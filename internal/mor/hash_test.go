@@ -187,7 +187,7 @@ func TestParseHashModeAndProfile(t *testing.T) {
 		{"", HashFull, "user_update_api", "user_details", PasswordIfSet, false},           // default
 		{"mor11", HashLegacy, "user_update_api", "user_details", PasswordRequired, false}, // MOR 11 as documented
 		{"MOR12", HashFull, "user_update_api", "user_details", PasswordRequired, false},   // any case
-		{"x3", HashFull, "user_update_api", "user_details", PasswordNotSent, false},       // p ignored
+		{"x3", HashFull, "user_update_api", "user_details", PasswordIfSet, false},         // p not checked, but finds the key's owner
 		{"x4", HashFull, "user_details_update", "user_details_get", PasswordNotSent, false},
 		{"x5", HashDefault, "", "", PasswordIfSet, true}, // unknown
 	}

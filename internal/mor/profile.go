@@ -33,11 +33,13 @@ type PasswordUse int
 
 // The password policies.
 const (
-	// PasswordIfSet sends p when a password is configured (the default profile).
+	// PasswordIfSet sends p when a password is configured (the default
+	// profile; X3, which does not check p for the login but finds the owner
+	// of the hash key by u and SHA1(p), so a reseller's own key needs it).
 	PasswordIfSet PasswordUse = iota
 	// PasswordRequired: the server checks p (MOR 11, MOR 12); New refuses an empty password.
 	PasswordRequired
-	// PasswordNotSent: the server ignores p (X3, X4), so it is not sent at all,
+	// PasswordNotSent: the server ignores p (X4), so it is not sent at all,
 	// which keeps it out of the wire, proxies and access logs. A configured
 	// password is then unused.
 	PasswordNotSent
@@ -63,6 +65,9 @@ type Profile struct {
 	UpdateEndpoint  string      // API method that updates a user
 	DetailsEndpoint string      // API method that reads a user (doctor)
 	Texts           Texts       // the era's wording of the changing error texts; zero for the default
+	// LoginByName says the server checks the login first and by user name
+	// alone (X3 and later), so "User was not found" is never a wrong password.
+	LoginByName bool
 	// NotHashed are parameters this era's server leaves out of the Mode F
 	// hash although earlier eras hash them (X4 and later: ignore_global_monitorings, doc §2.3).
 	NotHashed []string
@@ -118,11 +123,12 @@ func Profiles() []Profile {
 		// MOR 12: Mode F, <page> from June 2012, password checked.
 		{Name: "mor12", HashMode: HashFull, Envelope: EnvelopePage, Password: PasswordRequired,
 			UpdateEndpoint: "user_update_api", DetailsEndpoint: "user_details", Texts: wiki11},
-		// X3: Mode F, <page>, p ignored, "Access Denied", "Tariff was not found".
-		{Name: "x3", HashMode: HashFull, Envelope: EnvelopePage, Password: PasswordNotSent,
+		// X3: Mode F, <page>, p not checked for the login (but used to find
+		// the hash key's owner), "Access Denied", "Tariff was not found".
+		{Name: "x3", HashMode: HashFull, Envelope: EnvelopePage, Password: PasswordIfSet, LoginByName: true,
 			UpdateEndpoint: "user_update_api", DetailsEndpoint: "user_details", Texts: x3},
 		// X4: as X3 with the renamed methods (the old names stay as aliases).
-		{Name: "x4", HashMode: HashFull, Envelope: EnvelopePage, Password: PasswordNotSent,
+		{Name: "x4", HashMode: HashFull, Envelope: EnvelopePage, Password: PasswordNotSent, LoginByName: true,
 			UpdateEndpoint: "user_details_update", DetailsEndpoint: "user_details_get", Texts: x3,
 			NotHashed: []string{"ignore_global_monitorings"}},
 	}

@@ -241,15 +241,15 @@ func (a *Applier) Run(ctx, callCtx context.Context, intake func(emit func(Checke
 		return err
 	})
 
-	// Waits between retries end at the first stop: a row waiting to be
-	// tried again is not in flight, and is not tried again.
-	retryCtx, cancelRetry := context.WithCancel(callCtx)
-	defer cancelRetry()
+	// Waits (for a turn of the limiter, between retries) end at the first
+	// stop: a row waiting is not in flight, and is not sent or tried again.
+	waitCtx, cancelWaits := context.WithCancel(callCtx)
+	defer cancelWaits()
 	go func() {
 		select {
 		case <-a.stopped:
-			cancelRetry()
-		case <-retryCtx.Done():
+			cancelWaits()
+		case <-waitCtx.Done():
 		}
 	}()
 
@@ -260,7 +260,7 @@ func (a *Applier) Run(ctx, callCtx context.Context, intake func(emit func(Checke
 				if a.isStopped() {
 					a.notSent(rec, a.stopReason())
 				} else {
-					a.send(callCtx, retryCtx, rec)
+					a.send(callCtx, waitCtx, rec)
 				}
 				select {
 				case results <- rec:
@@ -301,8 +301,8 @@ func (a *Applier) Run(ctx, callCtx context.Context, intake func(emit func(Checke
 }
 
 // send makes the attempts for one row and fills in its result. ctx governs
-// the requests, retryCtx the waits between them (it ends when the run stops).
-func (a *Applier) send(ctx, retryCtx context.Context, rec *report.Record) {
+// the requests, waitCtx the waits before them (it ends when the run stops).
+func (a *Applier) send(ctx, waitCtx context.Context, rec *report.Record) {
 	a.Stats.InFlight.Add(1)
 	defer a.Stats.InFlight.Add(-1)
 	rec.Run = a.cfg.Run
@@ -310,7 +310,7 @@ func (a *Applier) send(ctx, retryCtx context.Context, rec *report.Record) {
 	for attempt := 0; ; attempt++ {
 		var werr error
 		if a.cfg.Limiter != nil {
-			werr = a.wait(ctx)
+			werr = a.wait(waitCtx)
 		}
 		if attempt == 0 && (werr != nil || a.isStopped()) {
 			// The run stopped (or was aborted) while this row waited for
@@ -322,8 +322,8 @@ func (a *Applier) send(ctx, retryCtx context.Context, rec *report.Record) {
 			a.notSent(rec, reason)
 			return
 		}
-		if werr != nil {
-			ans = Answer{Class: Transient, Err: fmt.Errorf("aborted while waiting for the rate limiter: %w", werr)}
+		if werr != nil { // a retry's turn never came: the last answer stands
+			ans.Err = fmt.Errorf("%w (not tried again: the run stopped)", cmp.Or(ans.Err, errTransient))
 			break
 		}
 		rec.Attempts = attempt + 1
@@ -333,7 +333,7 @@ func (a *Applier) send(ctx, retryCtx context.Context, rec *report.Record) {
 		if ans.Class != Transient || attempt >= a.cfg.Retry.Max || ctx.Err() != nil {
 			break
 		}
-		if a.isStopped() || a.cfg.Sleep(retryCtx, a.backoff(attempt, ans.RetryAfter)) != nil {
+		if a.isStopped() || a.cfg.Sleep(waitCtx, a.backoff(attempt, ans.RetryAfter)) != nil {
 			ans.Err = fmt.Errorf("%w (not tried again: the run stopped)", cmp.Or(ans.Err, errTransient))
 			break
 		}

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/morbulk/morbulk/internal/pipeline"
 	"github.com/morbulk/morbulk/internal/report"
 )
@@ -399,6 +401,44 @@ func TestApplierStopDuringRetryWait(t *testing.T) {
 	}
 	if len(r.Errors) != 1 || !strings.Contains(r.Errors[0].Message, "not tried again: the run stopped") {
 		t.Errorf("errors %v, want the reason it was not tried again", r.Errors)
+	}
+}
+
+// TestApplierStopDuringLimiterWait: rows waiting for a slow limiter's turn
+// when the run stops are not_sent at once; the run does not sit out the
+// turns (one every 5 s here).
+func TestApplierStopDuringLimiterWait(t *testing.T) {
+	t.Parallel()
+	first := make(chan struct{})
+	var calls atomic.Int64
+	c := callerFunc(func(context.Context, []report.KV) pipeline.Answer {
+		if calls.Add(1) == 1 {
+			close(first)
+		}
+		return updated
+	})
+	ap := pipeline.NewApplier(c, pipeline.Config{Workers: 4, Limiter: rate.NewLimiter(0.2, 1), Sleep: noSleep})
+	done := make(chan map[int]*report.Record, 1)
+	go func() {
+		got, _ := run(t, ap, context.Background(), rows(6))
+		done <- got
+	}()
+	<-first
+	start := time.Now()
+	ap.Stop(&pipeline.StopError{Reason: pipeline.ErrInterrupted, Detail: "stopped by the user"})
+	var got map[int]*report.Record
+	select {
+	case got = <-done:
+	case <-time.After(4 * time.Second):
+		t.Fatal("Run sat out the limiter's turns after the stop")
+	}
+	t.Logf("ended %s after the stop", time.Since(start).Round(time.Millisecond))
+	n := map[string]int{}
+	for _, r := range got {
+		n[r.Status]++
+	}
+	if n[report.StatusUpdated] != 1 || n[report.StatusNotSent] != 5 || calls.Load() != 1 {
+		t.Errorf("statuses %v after %d calls; want 1 updated, 5 not_sent", n, calls.Load())
 	}
 }
 

@@ -1134,6 +1134,51 @@ func TestKilledAtStart(t *testing.T) {
 	}
 }
 
+// TestKilledAtStartRace: two runs started together on the same empty
+// journal (left by a run killed at its start): exactly one applies the
+// rows, the other refuses (exit 2) and never claims them.
+func TestKilledAtStartRace(t *testing.T) {
+	t.Parallel()
+	for i := range 10 {
+		dir := t.TempDir()
+		in := apWriteInput(t, dir, "in.csv", apIDs(1001, 3))
+		j := filepath.Join(dir, "j.jsonl")
+		if err := os.WriteFile(j, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		codes := make([]int, 2)
+		errs := make([]string, 2)
+		var wg sync.WaitGroup
+		for k := range codes {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				codes[k], errs[k] = apRun(t, nil, "apply", "--sim", "--sim-seed", apSeed, "--sim-db", filepath.Join(dir, fmt.Sprintf("sim%d.db", k)),
+					"--report", j, "--rate", "0", "--progress", "none", "--no-html", in)
+			}()
+		}
+		wg.Wait()
+		ok, refused := 0, 0
+		for k, c := range codes {
+			switch c {
+			case cli.ExitOK:
+				ok++
+			case cli.ExitUsage:
+				refused++
+			default:
+				t.Errorf("trial %d run %d: exit %d:\n%s", i, k, c, errs[k])
+			}
+		}
+		if ok != 1 || refused != 1 {
+			t.Fatalf("trial %d: exits %v, want one 0 and one 2:\n%s\n---\n%s", i, codes, errs[0], errs[1])
+		}
+		apCheckOneEach(t, apReadJournal(t, j), "", apRowKeys(in, 2, 4))
+		if runs, err := report.ReadRuns(j); err != nil || len(runs) != 1 {
+			t.Fatalf("trial %d: %d runs recorded (%v), want 1", i, len(runs), err)
+		}
+	}
+}
+
 // TestApplyResume runs a canary, then resumes twice (without and with the
 // failed rows), then refuses a changed input.
 func TestApplyResume(t *testing.T) {

@@ -20,6 +20,9 @@ type journalState struct {
 	run    int             // the number of this run
 	resume bool
 	names  map[string]string // input path now -> the path the first run used, where they differ
+	// takeover: the journal was empty with no runs file (a run killed at its
+	// start); open checks again under the lock that it still is.
+	takeover bool
 }
 
 // finalStatuses are the statuses a resumed run does not send again.
@@ -64,7 +67,7 @@ func checkJournal(path string, resume bool, prints []report.Fingerprint) (*journ
 			// A run killed between creating its journal and writing its
 			// runs file sent nothing: this run takes the journal over (the
 			// lock still keeps out a run that is starting right now).
-			st.resume = true
+			st.resume, st.takeover = true, true
 			return st, nil
 		}
 	}
@@ -115,6 +118,14 @@ func (st *journalState) open() (*os.File, error) {
 	}
 	if err != nil || !st.resume {
 		return f, err
+	}
+	if st.takeover {
+		fi, serr := f.Stat()
+		_, rerr := os.Stat(report.RunsPath(st.path))
+		if serr != nil || fi.Size() > 0 || rerr == nil {
+			f.Close()
+			return nil, usagef("journal %s was taken by another run that started at the same time: wait for it to finish, or choose another --report path", st.path)
+		}
 	}
 	idx, err := report.ReadJournal(st.path)
 	if err == nil && idx.Torn {

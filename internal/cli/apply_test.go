@@ -1087,6 +1087,11 @@ func TestResumeSimKeepsDatabase(t *testing.T) {
 	if !strings.Contains(stderr, "resuming in the simulator database of the earlier run") {
 		t.Errorf("the resume does not say which database it uses:\n%s", stderr)
 	}
+	runs, err := report.ReadRuns(j)
+	if err != nil || len(runs) != 2 || !filepath.IsAbs(runs[0].Settings["sim_db"]) {
+		t.Errorf("runs file: %v, %+v; want 2 runs recording the database by an absolute path (a resume may run elsewhere)", err, runs)
+	}
+
 	s := apReopen(t, db)
 	for _, id := range ids {
 		if got, want := apLastName(t, s, id), fmt.Sprintf("New%d", id); got != want {

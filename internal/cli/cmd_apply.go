@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -167,6 +168,8 @@ func (a *app) runApply(ctx context.Context, o *applyOpts, files []string) error 
 			if _, err := os.Stat(db); err == nil {
 				o.conn.simDB = db
 				a.log.Info().Str("db", db).Msg("resuming in the simulator database of the earlier run")
+			} else {
+				a.log.Warn().Str("db", db).Msg("the simulator database of the earlier run is gone: this run starts a fresh one, so the rehearsal's changes are split between the two")
 			}
 		}
 	}
@@ -184,7 +187,11 @@ func (a *app) runApply(ctx context.Context, o *applyOpts, files []string) error 
 		"limit": fmt.Sprint(o.limit), "max_errors": fmt.Sprint(o.maxErrors), "max_consecutive_failures": fmt.Sprint(o.maxConsec),
 	}})
 	if t.simDB != "" {
-		runs[len(runs)-1].Settings["sim_db"] = t.simDB
+		db, err := filepath.Abs(t.simDB) // a resume may run from another folder
+		if err != nil {
+			db = t.simDB
+		}
+		runs[len(runs)-1].Settings["sim_db"] = db
 	}
 	jf, err := js.open()
 	if err != nil {

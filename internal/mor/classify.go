@@ -209,6 +209,10 @@ func Classify(r Response) (c Class, recognised bool, err error) {
 		switch {
 		case s == nil:
 			return Updated, true, nil
+		case s == ErrRejected && strings.Contains(normText(r.Status), "user was updated"):
+			// "User was updated, no errors": MOR's words with more; a success
+			// still, but not the known text.
+			return Updated, false, nil
 		case s == ErrRejected && looksNegative(r.Status):
 			// "User was not updated: Email is invalid" in a <status>: a
 			// refusal in the wrong element is still a refusal.
@@ -229,7 +233,11 @@ func Classify(r Response) (c Class, recognised bool, err error) {
 // a failure in English, so that it is not taken for a success.
 func looksNegative(text string) bool {
 	t := " " + normText(text) + " "
-	for _, w := range []string{" not ", "n't ", "error", "fail", "denied", "disabled", "unavailable", "incorrect", "invalid", "wrong", "refused", "forbidden"} {
+	for _, none := range []string{"no errors", "no error", "0 errors", "without errors", "without error"} {
+		t = strings.ReplaceAll(t, none, "")
+	}
+	for _, w := range []string{" not ", " not-", "n't ", "cannot", "unable", "error", "fail", "denied", "disabled", "unavailable",
+		"incorrect", "invalid", "wrong", "refused", "reject", "forbidden", "nothing", "already", "missing", "required", "blank", "no such"} {
 		if strings.Contains(t, w) {
 			return true
 		}

@@ -278,6 +278,15 @@ func TestClassifyUnknownStatus(t *testing.T) {
 		{decl + "<page><status>User was not updated: Email is invalid</status></page>", RowError, false}, // a refusal in <status>
 		{decl + "<page><status>Service temporarily unavailable</status></page>", RowError, false},        // not a success
 		{decl + "<page><status>Update failed</status></page>", RowError, false},                          // not a success
+		{decl + "<page><status>Cannot update user</status></page>", RowError, false},                     // a refusal
+		{decl + "<page><status>Unable to update user</status></page>", RowError, false},                  // a refusal
+		{decl + "<page><status>User update rejected</status></page>", RowError, false},                   // a refusal
+		{decl + "<page><status>Nothing was updated</status></page>", RowError, false},                    // a refusal
+		{decl + "<page><status>User was not-updated</status></page>", RowError, false},                   // a refusal
+		{decl + "<page><status>Username has already been taken</status></page>", RowError, false},        // a model error as a status
+		{decl + "<page><status>User was updated, no errors</status></page>", Updated, false},             // MOR's words and more
+		{decl + "<page><status>User was updated. Not sent: nothing</status></page>", Updated, false},     // MOR's words and more
+		{decl + "<page><status>Käyttäjä päivitetty, 0 errors</status></page>", Updated, false},           // "0 errors" is no error
 		{decl + "<page><status>User was updated</status><status>user was updated.</status></page>", Updated, true},
 	}
 	for _, tc := range tests {

@@ -63,6 +63,8 @@ func TestNoCredentialFlags(t *testing.T) {
 		{"apply", "--sim", "--api-secret-key", val, "x.csv"},
 		{"doctor", "--sim", "--password", val},
 		{"hash", "--secret", val, "user_id=1"},
+		{"apply", "--sim", "-p" + val, "x.csv"}, // a one-letter flag with the value glued on
+		{"validate", "-s" + val, "x.csv"},
 	} {
 		code, stderr := hzRun(t, nil, args...)
 		if code != cli.ExitUsage {

@@ -69,6 +69,12 @@ built-in simulator.`,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		msg := err.Error()
+		if i := strings.Index(msg, "' in -"); strings.HasPrefix(msg, "unknown shorthand flag: ") && i > 0 {
+			// "unknown shorthand flag: 'p' in -pSecret" would echo what
+			// followed the letter, perhaps a password: name the letter only.
+			return usagef("%s': credentials are not taken on the command line: the password comes from MORBULK_PASSWORD or --password-file, "+
+				"the API secret key from MORBULK_SECRET or --secret-file", msg[:i])
+		}
 		switch {
 		case strings.Contains(msg, "flag: --password"):
 			return usagef("%v: the password is not taken on the command line (it would show in the process list): "+

@@ -1066,6 +1066,38 @@ func TestFailedOutKeepsUnreadableRows(t *testing.T) {
 	}
 }
 
+// TestFailedOutSeveralInputs: inputs that name the same columns in other
+// spellings (and another delimiter) give one failed-rows file with one
+// column per parameter, which validates when fed back.
+func TestFailedOutSeveralInputs(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.csv"), filepath.Join(dir, "b.csv")
+	if err := os.WriteFile(a, []byte("user_id,u17\n1777,Ghost\n1001,Ok\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(b, []byte("User_ID; Last_Name \r\n1778;Other\r\n1002;Fine\r\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fo := filepath.Join(dir, "failed.csv")
+	code, stderr := apRun(t, nil, "apply", "--sim", "--sim-seed", apSeed, "--sim-db", filepath.Join(dir, "x.db"),
+		"--report", filepath.Join(dir, "j.jsonl"), "--report", filepath.Join(dir, "j.csv"), "--failed-out", fo, "--rate", "0", "--progress", "none", "--no-html", a, b)
+	if code != cli.ExitRowsFailed {
+		t.Fatalf("exit %d, want 3 (users 1777 and 1778 do not exist); stderr:\n%s", code, stderr)
+	}
+	head, rows := apReadCSV(t, fo)
+	if strings.Join(head, ",") != "user_id,u17" || len(rows) != 2 || rows[1]["user_id"] != "1778" || rows[1]["u17"] != "Other" {
+		t.Fatalf("failed-out header %q, rows %v; want user_id,u17 with both missing users", head, rows)
+	}
+	if h, _ := apReadCSV(t, filepath.Join(dir, "j.csv")); !strings.HasSuffix(strings.Join(h, ","), ",user_id,u17") {
+		t.Errorf("CSV report header %q, want the merged input columns last", h)
+	}
+	vj := filepath.Join(dir, "v.jsonl")
+	if code, stderr := apRun(t, nil, "validate", "--no-html", "--report", vj, fo); code != cli.ExitOK {
+		t.Errorf("validate the failed-rows file: exit %d, want 0; stderr:\n%s", code, stderr)
+	}
+}
+
 // TestResumeSimKeepsDatabase: a resumed --sim run without --sim-db goes on
 // in the simulator database the run began in, so the rehearsal ends with
 // every row applied to one database.

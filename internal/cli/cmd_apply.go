@@ -206,7 +206,8 @@ func (a *app) runApply(ctx context.Context, o *applyOpts, files []string) error 
 		a.log.Info().Int("run", js.run).Str("journal", jpath).Int("records", js.index.Lines).Bool("torn_tail_cut", js.index.Torn).Msg("resuming")
 	}
 
-	out, failed, htmlOut, err := openApplyOutputs(o, journal, pipeline.Columns(files, opts), js.run > 1, report.HTMLMeta{Command: "apply", Files: prints, Target: t.label,
+	cols, rename := pipeline.Columns(files, opts, s)
+	out, failed, htmlOut, err := openApplyOutputs(o, journal, cols, js.run > 1, report.HTMLMeta{Command: "apply", Files: prints, Target: t.label,
 		Profile: orDefault(t.client.Profile().Name), Settings: runs[len(runs)-1].Settings, Started: start, Runs: runs})
 	if err != nil {
 		return err
@@ -232,7 +233,7 @@ func (a *app) runApply(ctx context.Context, o *applyOpts, files []string) error 
 	prog := a.newProgress(o.progress, &ap.Stats, pre.rows)
 	prog.start()
 	sum := report.NewSummary(start)
-	in := &pipeline.Intake{Schema: s, Validator: s.NewValidator(a.env.Now), Options: opts, KeepInput: true,
+	in := &pipeline.Intake{Schema: s, Validator: s.NewValidator(a.env.Now), Options: opts, KeepInput: true, Rename: rename,
 		OnFile: a.logFile}
 	err = ap.Run(ctx, callCtx, func(emit func(pipeline.Checked) error) error {
 		return in.Run(ctx, files, func(c pipeline.Checked) error {

@@ -115,9 +115,10 @@ func (a *app) runValidate(ctx context.Context, s *schema.Schema, opts source.Opt
 		return err
 	}
 	var cols []string
+	var rename map[string]map[string]string
 	for _, r := range reports {
 		if strings.EqualFold(filepath.Ext(r), ".csv") {
-			cols = pipeline.Columns(files, opts)
+			cols, rename = pipeline.Columns(files, opts, s)
 			break
 		}
 	}
@@ -149,7 +150,7 @@ func (a *app) runValidate(ctx context.Context, s *schema.Schema, opts source.Opt
 	var infoMu sync.Mutex
 	infos := map[string]source.Info{}
 	in := &pipeline.Intake{
-		Schema: s, Validator: s.NewValidator(a.env.Now), Options: opts, KeepInput: cols != nil, Prefetch: true,
+		Schema: s, Validator: s.NewValidator(a.env.Now), Options: opts, KeepInput: cols != nil, Rename: rename, Prefetch: true,
 		OnFile: func(name string, info source.Info) {
 			infoMu.Lock()
 			infos[name] = info

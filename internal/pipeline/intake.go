@@ -37,6 +37,9 @@ type Intake struct {
 	// KeepInput copies each row's own cells into the record (for the CSV
 	// report and the failed-rows file); without it records carry none.
 	KeepInput bool
+	// Rename gives the kept cells of a column another name, per file: the
+	// one the reports use for the same parameter (from Columns).
+	Rename map[string]map[string]string
 }
 
 // Run processes the files; emit is called once per input row.
@@ -136,7 +139,11 @@ func (in *Intake) baseRecord(row source.Row) *report.Record {
 	rec.File, rec.Row, rec.Line = row.File, row.Num, row.Line
 	if in.KeepInput {
 		for _, f := range row.Fields {
-			rec.Input = append(rec.Input, report.KV{Key: f.Key, Value: f.Value})
+			key := f.Key
+			if to, ok := in.Rename[row.File][key]; ok {
+				key = to
+			}
+			rec.Input = append(rec.Input, report.KV{Key: key, Value: f.Value})
 		}
 		// A row that cannot be taken as read goes back whole: its values
 		// past the header, or its text as written, follow as cells with no
@@ -177,22 +184,47 @@ func (in *Intake) fileError(name string, err error) *report.Record {
 }
 
 // Columns lists the input columns of files as written, in order of first
-// appearance, for the CSV report. CSV files give their header; YAML files
-// are read once for their keys.
-func Columns(files []string, opts source.Options) []string {
-	var cols []string
-	seen := map[string]bool{}
+// appearance, for the CSV report and the failed-rows file. CSV files give
+// their header; YAML files are read once for their keys. Names of the same
+// parameter (u17, last_name, " Last_Name ") make one column, named as it
+// first appears, so that the file can be fed back; rename maps every other
+// spelling to that name, per file (for Intake.Rename). Two names of one parameter in
+// the same file (a file error) stay two columns, so that no value is lost.
+func Columns(files []string, opts source.Options, s *schema.Schema) (cols []string, rename map[string]map[string]string) {
+	first := map[string]string{} // parameter code (or the name itself) -> column name
+	have := map[string]bool{}    // column names
+	rename = map[string]map[string]string{}
+	var inFile map[string]string // parameter code -> the name this file gives it
+	var file string
 	add := func(k string) {
-		if !seen[k] {
-			seen[k] = true
-			cols = append(cols, k)
+		id := k
+		if p, ok := s.Lookup(k); ok {
+			id = p.Code
 		}
+		if prev, ok := inFile[id]; ok && prev != k {
+			id = "\x00" + k // a second name for it in this file: a column of its own
+		}
+		inFile[id] = k
+		switch name, seen := first[id]; {
+		case !seen && !have[k]:
+			first[id], have[k] = k, true
+			cols = append(cols, k)
+		case seen && name != k:
+			if rename[file] == nil {
+				rename[file] = map[string]string{}
+			}
+			rename[file][k] = name
+		}
+	}
+	if opts.IsColumn == nil {
+		opts.IsColumn = s.IsColumn
 	}
 	for _, f := range files {
 		r, err := source.Open(f, opts)
 		if err != nil {
 			continue
 		}
+		inFile, file = map[string]string{}, f
 		info := r.Info()
 		if info.Format == "csv" {
 			for _, h := range info.Header {
@@ -212,7 +244,7 @@ func Columns(files []string, opts source.Options) []string {
 		}
 		r.Close()
 	}
-	return cols
+	return cols, rename
 }
 
 // Describe says in words what was detected about a file, for logs.

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -187,11 +186,7 @@ func (a *app) runApply(ctx context.Context, o *applyOpts, files []string) error 
 		"limit": fmt.Sprint(o.limit), "max_errors": fmt.Sprint(o.maxErrors), "max_consecutive_failures": fmt.Sprint(o.maxConsec),
 	}})
 	if t.simDB != "" {
-		db, err := filepath.Abs(t.simDB) // a resume may run from another folder
-		if err != nil {
-			db = t.simDB
-		}
-		runs[len(runs)-1].Settings["sim_db"] = db
+		runs[len(runs)-1].Settings["sim_db"] = t.simDB
 	}
 	jf, err := js.open()
 	if err != nil {

@@ -145,6 +145,9 @@ func (a *app) connect(ctx context.Context, f *connFlags) (*target, error) {
 			return nil, fmt.Errorf("start simulator: %w", err)
 		}
 		t.sim, t.baseURL, t.simDB = sim, base, dbPath
+		if abs, err := filepath.Abs(dbPath); err == nil {
+			t.simDB = abs // the runs file keeps it: a resume may run from another folder
+		}
 		t.close = func() {
 			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()

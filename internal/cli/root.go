@@ -72,18 +72,12 @@ built-in simulator.`,
 		if i := strings.Index(msg, "' in -"); strings.HasPrefix(msg, "unknown shorthand flag: ") && i > 0 {
 			// "unknown shorthand flag: 'p' in -pSecret" would echo what
 			// followed the letter, perhaps a password: name the letter only.
-			return usagef("%s': credentials are not taken on the command line: the password comes from MORBULK_PASSWORD or --password-file, "+
-				"the API secret key from MORBULK_SECRET or --secret-file", msg[:i])
+			msg = msg[:i+1]
+		} else if !strings.Contains(msg, "flag: --") || !(strings.Contains(msg, "password") || strings.Contains(msg, "secret") || strings.HasSuffix(msg, "key")) {
+			return usageError{err}
 		}
-		switch {
-		case strings.Contains(msg, "flag: --password"):
-			return usagef("%v: the password is not taken on the command line (it would show in the process list): "+
-				"set MORBULK_PASSWORD or give --password-file FILE", err)
-		case strings.Contains(msg, "flag: --") && (strings.Contains(msg, "secret") || strings.HasSuffix(msg, "key")):
-			return usagef("%v: the API secret key is not taken on the command line (it would show in the process list): "+
-				"set MORBULK_SECRET or give --secret-file FILE", err)
-		}
-		return usageError{err}
+		return usagef("%s: credentials are not taken on the command line (they would show in the process list): "+
+			"the password comes from MORBULK_PASSWORD or --password-file, the API secret key from MORBULK_SECRET or --secret-file", msg)
 	})
 	root.PersistentFlags().StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	root.PersistentFlags().StringVar(&a.logFormat, "log-format", "console", "log format: console or json")
